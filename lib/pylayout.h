@@ -1,0 +1,248 @@
+/*
+ * pylayout.h - everything pmtools knows about CPython's memory layout,
+ * per minor version (3.8 to 3.13), in one table.
+ *
+ * Each entry is a byte offset, a size or a constant taken from that version's
+ * headers (tests/layout/ compiles a probe against every installed
+ * interpreter and checks the table against it). A field the version does
+ * not have is -1. Keys name the C struct and member: PM_L_DICT_MA_KEYS is
+ * offsetof(PyDictObject, ma_keys).
+ */
+#ifndef PM_PYLAYOUT_H
+#define PM_PYLAYOUT_H
+
+#include <stdint.h>
+
+#define PM_LAYOUT_KEYS(X) \
+	/* _PyRuntimeState and PyInterpreterState */ \
+	X(RUNTIME_INTERPRETERS_HEAD)	/* _PyRuntime.interpreters.head */ \
+	X(RUNTIME_GC)			/* _PyRuntime.gc (3.8 only) */ \
+	X(INTERP_NEXT) \
+	X(INTERP_TSTATE_HEAD)		/* tstate_head / threads.head */ \
+	X(INTERP_MODULES) \
+	X(INTERP_SYSDICT) \
+	X(INTERP_BUILTINS) \
+	X(INTERP_GC)			/* interp->gc (3.9+) */ \
+	X(INTERP_TYPES_BUILTINS)	/* interp->types.builtins[] (3.12+) */ \
+	X(STATIC_BUILTIN_STATE_SIZE)	/* sizeof(static_builtin_state) */ \
+	X(STATIC_BUILTIN_STATE_TYPE)	/* .type */ \
+	X(STATIC_BUILTIN_STATE_TP_DICT)	/* .tp_dict */ \
+	X(STATIC_BUILTIN_STATE_TP_SUBCLASSES) \
+	X(INTERP_TYPES_NUM_BUILTINS)	/* _Py_MAX_STATIC_BUILTIN_TYPES */ \
+	/* struct _gc_runtime_state / struct gc_generation */ \
+	X(GC_GENERATIONS)		/* offsetof(state, generations) */ \
+	X(GC_PERMANENT_GENERATION)	/* offsetof(state, permanent_generation) */ \
+	X(GC_GENERATION_SIZE)		/* sizeof(struct gc_generation) */ \
+	X(GC_GENERATION_HEAD)		/* offsetof(gc_generation, head) */ \
+	X(GC_HEAD_SIZE)			/* sizeof(PyGC_Head) */ \
+	X(GC_HEAD_NEXT) \
+	X(GC_HEAD_PREV) \
+	/* PyThreadState */ \
+	X(TSTATE_NEXT) \
+	X(TSTATE_INTERP) \
+	X(TSTATE_FRAME)			/* ->frame (3.8-3.10) */ \
+	X(TSTATE_CFRAME)		/* ->cframe (3.10-3.12) */ \
+	X(CFRAME_CURRENT_FRAME)		/* _PyCFrame.current_frame (3.11, 3.12) */ \
+	X(TSTATE_CURRENT_FRAME)		/* ->current_frame (3.13) */ \
+	X(TSTATE_THREAD_ID) \
+	X(TSTATE_NATIVE_THREAD_ID)	/* 3.11+ */ \
+	X(TSTATE_DICT) \
+	/* PyObject / PyVarObject */ \
+	X(OBJECT_REFCNT) \
+	X(OBJECT_TYPE) \
+	X(VAROBJECT_SIZE) \
+	/* PyTypeObject / PyHeapTypeObject */ \
+	X(TYPE_NAME) \
+	X(TYPE_BASICSIZE) \
+	X(TYPE_ITEMSIZE) \
+	X(TYPE_FLAGS) \
+	X(TYPE_WEAKLISTOFFSET) \
+	X(TYPE_BASE) \
+	X(TYPE_DICT) \
+	X(TYPE_DICTOFFSET) \
+	X(TYPE_BASES) \
+	X(TYPE_MRO) \
+	X(TYPE_SUBCLASSES) \
+	X(TYPE_SIZE)			/* sizeof(PyTypeObject) */ \
+	X(HEAPTYPE_NAME)		/* ht_name */ \
+	X(HEAPTYPE_SLOTS)		/* ht_slots */ \
+	X(HEAPTYPE_QUALNAME) \
+	X(HEAPTYPE_CACHED_KEYS) \
+	X(HEAPTYPE_MODULE)		/* 3.9+ */ \
+	X(HEAPTYPE_SIZE)		/* sizeof(PyHeapTypeObject) */ \
+	X(MEMBERDEF_SIZE)		/* sizeof(PyMemberDef) */ \
+	X(MEMBERDEF_NAME) \
+	X(MEMBERDEF_TYPE) \
+	X(MEMBERDEF_OFFSET) \
+	X(MEMBERDEF_FLAGS) \
+	/* str */ \
+	X(ASCII_SIZE)			/* sizeof(PyASCIIObject) */ \
+	X(COMPACT_SIZE)			/* sizeof(PyCompactUnicodeObject) */ \
+	X(UNICODE_SIZE)			/* sizeof(PyUnicodeObject) */ \
+	X(ASCII_LENGTH) \
+	X(ASCII_HASH) \
+	X(ASCII_STATE)			/* the state bit field's word */ \
+	X(ASCII_WSTR)			/* <= 3.11 */ \
+	X(COMPACT_UTF8_LENGTH) \
+	X(COMPACT_UTF8) \
+	X(COMPACT_WSTR_LENGTH)		/* <= 3.11 */ \
+	X(UNICODE_DATA)			/* PyUnicodeObject.data.any */ \
+	X(STATE_INTERNED_SHIFT)		/* bit positions in the state word */ \
+	X(STATE_INTERNED_BITS) \
+	X(STATE_KIND_SHIFT) \
+	X(STATE_COMPACT_SHIFT) \
+	X(STATE_ASCII_SHIFT) \
+	X(STATE_READY_SHIFT)		/* <= 3.11 */ \
+	/* int, float, complex, bytes, bytearray */ \
+	X(LONG_DIGITS)			/* offsetof(PyLongObject, ob_digit) */ \
+	X(LONG_LV_TAG)			/* 3.12+ long_value.lv_tag */ \
+	X(DIGIT_SIZE)			/* sizeof(digit) */ \
+	X(FLOAT_VAL) \
+	X(COMPLEX_VAL) \
+	X(BYTES_HASH) \
+	X(BYTES_SVAL) \
+	X(BYTEARRAY_ALLOC) \
+	X(BYTEARRAY_BYTES) \
+	X(BYTEARRAY_START) \
+	X(BYTEARRAY_SIZE)		/* sizeof(PyByteArrayObject) */ \
+	/* tuple, list */ \
+	X(TUPLE_ITEMS) \
+	X(LIST_ITEMS) \
+	X(LIST_ALLOCATED) \
+	X(LIST_SIZE)			/* sizeof(PyListObject) */ \
+	/* dict */ \
+	X(DICT_MA_USED) \
+	X(DICT_MA_KEYS) \
+	X(DICT_MA_VALUES) \
+	X(DICT_SIZE)			/* sizeof(PyDictObject) */ \
+	X(DICTKEYS_REFCNT) \
+	X(DICTKEYS_SIZE)		/* dk_size (3.8-3.10) */ \
+	X(DICTKEYS_LOG2_SIZE)		/* dk_log2_size (3.11+) */ \
+	X(DICTKEYS_LOG2_INDEX_BYTES)	/* 3.11+ */ \
+	X(DICTKEYS_KIND)		/* dk_kind (3.11+) */ \
+	X(DICTKEYS_USABLE) \
+	X(DICTKEYS_NENTRIES) \
+	X(DICTKEYS_INDICES) \
+	X(DICTKEYS_STRUCT_SIZE)		/* sizeof(PyDictKeysObject) */ \
+	X(DICTKEYENTRY_SIZE)		/* sizeof(PyDictKeyEntry) */ \
+	X(DICTUNICODEENTRY_SIZE)	/* sizeof(PyDictUnicodeEntry), 3.11+ */ \
+	X(DICTVALUES_VALUES)		/* offsetof(PyDictValues, values) */ \
+	X(DICTVALUES_CAPACITY)		/* 3.13 */ \
+	X(DICTVALUES_SIZE_FIELD)	/* 3.13 .size */ \
+	X(DICTVALUES_VALID)		/* 3.13 .valid */ \
+	X(DICTVALUES_EMBEDDED)		/* 3.13 .embedded */ \
+	X(MANAGED_DICT_OFFSET)		/* dict pointer relative to object (3.11+, negative) */ \
+	X(MANAGED_VALUES_OFFSET)	/* values pointer (3.11 only, negative) */ \
+	X(PREHEADER_SIZE)		/* bytes before the GC head with MANAGED_DICT (3.11+) */ \
+	/* set */ \
+	X(SET_FILL) \
+	X(SET_USED) \
+	X(SET_MASK) \
+	X(SET_TABLE) \
+	X(SET_SMALLTABLE) \
+	X(SET_SIZE)			/* sizeof(PySetObject) */ \
+	X(SETENTRY_SIZE) \
+	/* functions, methods, cells, modules */ \
+	X(FUNC_CODE) \
+	X(FUNC_GLOBALS) \
+	X(FUNC_BUILTINS)		/* 3.10+ */ \
+	X(FUNC_NAME) \
+	X(FUNC_QUALNAME) \
+	X(FUNC_MODULE) \
+	X(FUNC_DEFAULTS) \
+	X(FUNC_KWDEFAULTS) \
+	X(FUNC_CLOSURE) \
+	X(FUNC_DOC) \
+	X(FUNC_DICT) \
+	X(FUNC_ANNOTATIONS) \
+	X(FUNC_SIZE)			/* sizeof(PyFunctionObject) */ \
+	X(METHOD_FUNC) \
+	X(METHOD_SELF) \
+	X(CELL_REF) \
+	X(MODULE_DICT) \
+	X(MODULE_NAME)			/* md_name (3.12+) */ \
+	/* code */ \
+	X(CODE_ARGCOUNT) \
+	X(CODE_NLOCALS) \
+	X(CODE_NLOCALSPLUS)		/* 3.11+ */ \
+	X(CODE_FIRSTLINENO) \
+	X(CODE_CODE)			/* co_code (<= 3.10) */ \
+	X(CODE_CONSTS) \
+	X(CODE_NAMES) \
+	X(CODE_VARNAMES)		/* <= 3.10 */ \
+	X(CODE_FREEVARS)		/* <= 3.10 */ \
+	X(CODE_CELLVARS)		/* <= 3.10 */ \
+	X(CODE_LOCALSPLUSNAMES)		/* 3.11+ */ \
+	X(CODE_LOCALSPLUSKINDS)		/* 3.11+ */ \
+	X(CODE_FILENAME) \
+	X(CODE_NAME) \
+	X(CODE_QUALNAME)		/* 3.11+ */ \
+	X(CODE_LNOTAB)			/* co_lnotab (3.8, 3.9) */ \
+	X(CODE_LINETABLE)		/* co_linetable (3.10+) */ \
+	X(CODE_EXCEPTIONTABLE)		/* 3.11+ */ \
+	X(CODE_ADAPTIVE)		/* co_code_adaptive (3.11+) */ \
+	X(CODE_SIZE)			/* sizeof(PyCodeObject) */ \
+	/* frames */ \
+	X(FRAME_BACK)			/* PyFrameObject.f_back */ \
+	X(FRAME_CODE)			/* f_code (<= 3.10) */ \
+	X(FRAME_LASTI)			/* f_lasti (<= 3.10) */ \
+	X(FRAME_LINENO) \
+	X(FRAME_LOCALSPLUS)		/* f_localsplus (<= 3.10) */ \
+	X(FRAME_FRAME)			/* f_frame (3.11+) */ \
+	X(FRAME_GLOBALS)		/* <= 3.10 */ \
+	X(FRAME_LOCALS)			/* <= 3.10 */ \
+	X(FRAME_VALUESTACK)		/* <= 3.9 f_valuestack */ \
+	X(FRAME_STACKTOP)		/* f_stacktop (3.8, 3.9) / f_stackdepth (3.10) */ \
+	X(IFRAME_CODE)			/* _PyInterpreterFrame.f_code / f_executable */ \
+	X(IFRAME_PREVIOUS) \
+	X(IFRAME_FUNC)			/* f_func / f_funcobj */ \
+	X(IFRAME_GLOBALS) \
+	X(IFRAME_LOCALS) \
+	X(IFRAME_FRAME_OBJ) \
+	X(IFRAME_INSTR)			/* prev_instr (3.11, 3.12) / instr_ptr (3.13) */ \
+	X(IFRAME_STACKTOP) \
+	X(IFRAME_OWNER) \
+	X(IFRAME_LOCALSPLUS) \
+	/* generators and coroutines */ \
+	X(GEN_FRAME)			/* gi_frame (<= 3.10) */ \
+	X(GEN_IFRAME)			/* gi_iframe (3.11+) */ \
+	X(GEN_CODE)			/* gi_code (3.8-3.11) */ \
+	X(GEN_NAME) \
+	X(GEN_QUALNAME) \
+	X(GEN_WEAKREFLIST) \
+	X(GEN_FRAME_STATE)		/* gi_frame_state (3.11+) */ \
+	/* weak references */ \
+	X(WEAKREF_OBJECT)		/* wr_object */ \
+	X(WEAKREF_CALLBACK) \
+	/* constants (values, not offsets) */ \
+	X(TPFLAGS_MANAGED_DICT)		/* Py_TPFLAGS_MANAGED_DICT (3.11+) */ \
+	X(TPFLAGS_MANAGED_WEAKREF)	/* 3.12+ */ \
+	X(TPFLAGS_INLINE_VALUES)	/* 3.13 */ \
+	X(IMMORTAL_REFCNT)		/* _Py_IMMORTAL_REFCNT (3.12+), low 32 bits */ \
+	X(NUM_GENERATIONS)
+
+enum pm_layout_key {
+#define PM_LAYOUT_ENUM(k) PM_L_##k,
+	PM_LAYOUT_KEYS(PM_LAYOUT_ENUM)
+#undef PM_LAYOUT_ENUM
+	PM_L_COUNT
+};
+
+struct pm_layout {
+	int minor;			/* 8 for 3.8 ... 13 for 3.13 */
+	int32_t off[PM_L_COUNT];	/* -1 where the version has no such field */
+};
+
+/* The layout of Python 3.minor, or NULL when not supported. */
+const struct pm_layout *pm_layout_get(int minor);
+
+/* The name of a key without the PM_L_ prefix ("DICT_MA_KEYS"). */
+const char *pm_layout_key_name(enum pm_layout_key k);
+
+/* Look a key up by that name; -1 if none. */
+int pm_layout_key_find(const char *name);
+
+/* Value of key k in layout l (-1 when the version lacks it). */
+#define PM_L(l, k) ((l)->off[PM_L_##k])
+
+#endif

@@ -1,0 +1,882 @@
+/*
+ * snapshot.c - writing and reading pmtools snapshots.
+ *
+ * The uncompressed form (man/pm-snapshot.5) is a 16-byte file header
+ * followed by records, each a 16-byte record header (type, reserved,
+ * payload length) and a payload padded to 8 bytes. All integers are
+ * little-endian. The zstd form is that byte stream compressed; zstd's
+ * frame checksum guards it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "pm.h"
+#include "snapshot.h"
+
+static const unsigned char magic[8] = { 0x89, 'P', 'M', 'S', 'N', 'A', 'P', '\n' };
+
+enum rec_type {
+	REC_INFO = 1,
+	REC_SYM = 2,
+	REC_THREADS = 3,
+	REC_MAP = 4,
+	REC_END = 5,
+};
+
+#define MAX_PATH_LEN 4096
+#define MAX_NAME_LEN 4096
+#define MAX_COUNT 10000000u
+#define MAX_MAP_BYTES (1ULL << 44)
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+pad8(uint64_t n)
+{
+	return (n + 7) & ~(uint64_t)7;
+}
+
+/* ---- writing ---- */
+
+struct writer {
+	int fd;
+	ZSTD_CCtx *cc;		/* NULL when raw */
+	unsigned char *out;
+	size_t outsz;
+	struct pm_err *e;
+};
+
+static int
+write_all(struct writer *w, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = write(w->fd, p, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return pm_error_errno(w->e, PM_EXIT_INPUT,
+			    "cannot write snapshot");
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+zflush(struct writer *w, const void *buf, size_t n, ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { buf, n, 0 };
+
+	for (;;) {
+		ZSTD_outBuffer out = { w->out, w->outsz, 0 };
+		size_t left = ZSTD_compressStream2(w->cc, &out, &in, end);
+		if (ZSTD_isError(left))
+			return pm_error(w->e, PM_EXIT_INPUT,
+			    "cannot compress snapshot: %s",
+			    ZSTD_getErrorName(left));
+		if (out.pos && write_all(w, w->out, out.pos) < 0)
+			return -1;
+		if (end == ZSTD_e_continue ? in.pos == in.size : left == 0)
+			return 0;
+	}
+}
+
+static int
+put(struct writer *w, const void *buf, size_t n)
+{
+	if (w->cc == NULL)
+		return write_all(w, buf, n);
+	return zflush(w, buf, n, ZSTD_e_continue);
+}
+
+static int
+put_rec(struct writer *w, uint32_t type, uint64_t len)
+{
+	unsigned char h[16];
+
+	put32(h, type);
+	put32(h + 4, 0);
+	put64(h + 8, len);
+	return put(w, h, sizeof(h));
+}
+
+static int
+put_pad(struct writer *w, uint64_t len)
+{
+	static const unsigned char zeros[8];
+
+	return put(w, zeros, (size_t)(pad8(len) - len));
+}
+
+/* Mapping data goes in slices so progress can be reported. */
+#define SLICE (8u << 20)
+
+static int
+put_map(struct writer *w, const struct pm_map *m,
+    const struct pm_snap_wopts *o, uint64_t *done, uint64_t total)
+{
+	unsigned char h[40];
+	size_t plen = strlen(m->path);
+	uint64_t size = m->end - m->start;
+
+	if (put_rec(w, REC_MAP, 40 + pad8(plen) + size) < 0)
+		return -1;
+	put64(h, m->start);
+	put64(h + 8, m->end);
+	put64(h + 16, m->offset);
+	put32(h + 24, m->prot);
+	put32(h + 28, (uint32_t)plen);
+	put64(h + 32, size);
+	if (put(w, h, sizeof(h)) < 0 || put(w, m->path, plen) < 0 ||
+	    put_pad(w, plen) < 0)
+		return -1;
+	for (uint64_t off = 0; off < size; off += SLICE) {
+		size_t n = size - off < SLICE ? (size_t)(size - off) : SLICE;
+		if (put(w, m->data + off, n) < 0)
+			return -1;
+		*done += n;
+		if (o->progress)
+			o->progress(o->progress_arg, *done, total);
+	}
+	return 0;
+}
+
+int
+pm_snap_write(const struct pm_snap *s, int fd, const struct pm_snap_wopts *o,
+    struct pm_err *e)
+{
+	struct writer w = { .fd = fd, .e = e };
+	unsigned char buf[64];
+	uint64_t done = 0;
+	size_t elen = s->exe ? strlen(s->exe) : 0;
+	int rc = -1;
+
+	if (!o->raw) {
+		int threads = o->threads;
+		if (threads <= 0) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			threads = n > 0 ? (int)n : 1;
+		}
+		w.cc = ZSTD_createCCtx();
+		w.outsz = ZSTD_CStreamOutSize();
+		w.out = malloc(w.outsz);
+		if (w.cc == NULL || w.out == NULL) {
+			pm_error(e, PM_EXIT_INPUT, "out of memory");
+			goto out;
+		}
+		ZSTD_CCtx_setParameter(w.cc, ZSTD_c_compressionLevel,
+		    o->level ? o->level : 3);
+		ZSTD_CCtx_setParameter(w.cc, ZSTD_c_checksumFlag, 1);
+		/* Single-threaded builds of libzstd refuse workers: fine. */
+		if (threads > 1)
+			ZSTD_CCtx_setParameter(w.cc, ZSTD_c_nbWorkers, threads);
+	}
+
+	memcpy(buf, magic, 8);
+	put32(buf + 8, PM_SNAP_FORMAT);
+	put32(buf + 12, 0);
+	if (put(&w, buf, 16) < 0)
+		goto out;
+
+	if (put_rec(&w, REC_INFO, 32 + elen) < 0)
+		goto out;
+	put32(buf, s->pid);
+	put32(buf + 4, s->py_version);
+	put32(buf + 8, s->flags);
+	put32(buf + 12, (uint32_t)elen);
+	put64(buf + 16, (uint64_t)s->time_ns);
+	put64(buf + 24, s->pause_us);
+	if (put(&w, buf, 32) < 0 || put(&w, s->exe ? s->exe : "", elen) < 0 ||
+	    put_pad(&w, 32 + elen) < 0)
+		goto out;
+
+	for (size_t i = 0; i < s->nsyms; i++) {
+		size_t n = strlen(s->syms[i].name);
+		if (put_rec(&w, REC_SYM, 8 + n) < 0)
+			goto out;
+		put64(buf, s->syms[i].addr);
+		if (put(&w, buf, 8) < 0 || put(&w, s->syms[i].name, n) < 0 ||
+		    put_pad(&w, 8 + n) < 0)
+			goto out;
+	}
+
+	if (put_rec(&w, REC_THREADS, 8 + 4 * (uint64_t)s->nthreads) < 0)
+		goto out;
+	put32(buf, (uint32_t)s->nthreads);
+	put32(buf + 4, 0);
+	if (put(&w, buf, 8) < 0)
+		goto out;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		put32(buf, s->threads[i]);
+		if (put(&w, buf, 4) < 0)
+			goto out;
+	}
+	if (put_pad(&w, 8 + 4 * (uint64_t)s->nthreads) < 0)
+		goto out;
+
+	uint64_t total = 0;
+	for (size_t i = 0; i < s->nmaps; i++)
+		total += s->maps[i].end - s->maps[i].start;
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (put_map(&w, &s->maps[i], o, &done, total) < 0)
+			goto out;
+
+	if (put_rec(&w, REC_END, 16) < 0)
+		goto out;
+	put64(buf, s->nmaps);
+	put64(buf + 8, total);
+	if (put(&w, buf, 16) < 0)
+		goto out;
+	if (w.cc && zflush(&w, NULL, 0, ZSTD_e_end) < 0)
+		goto out;
+	rc = 0;
+out:
+	ZSTD_freeCCtx(w.cc);
+	free(w.out);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	const char *name;
+	int fd;
+	/* mmap'd input */
+	const unsigned char *mm;
+	uint64_t mmlen, pos;
+	/* streamed input */
+	ZSTD_DCtx *dc;		/* NULL for raw streamed input */
+	unsigned char *in;
+	size_t insz;
+	ZSTD_inBuffer ib;
+	int eof;
+	uint64_t consumed;	/* uncompressed bytes delivered */
+	struct pm_err *e;
+};
+
+static int
+truncated(struct reader *r)
+{
+	return pm_error(r->e, PM_EXIT_INPUT,
+	    "cannot read '%s': truncated snapshot", r->name);
+}
+
+static int
+fill(struct reader *r)
+{
+	ssize_t n;
+
+	do
+		n = read(r->fd, r->in, r->insz);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return pm_error_errno(r->e, PM_EXIT_INPUT, "cannot read '%s'",
+		    r->name);
+	if (n == 0)
+		r->eof = 1;
+	r->ib.src = r->in;
+	r->ib.size = (size_t)n;
+	r->ib.pos = 0;
+	return 0;
+}
+
+/* Read exactly n bytes into dst; -1 on truncation or a bad stream. */
+static int
+get(struct reader *r, void *dst, size_t n)
+{
+	unsigned char *d = dst;
+	size_t got = 0;
+
+	if (r->mm) {
+		if (n > r->mmlen - r->pos)
+			return truncated(r);
+		memcpy(dst, r->mm + r->pos, n);
+		r->pos += n;
+		r->consumed += n;
+		return 0;
+	}
+	while (got < n) {
+		if (r->ib.pos == r->ib.size) {
+			if (r->eof || fill(r) < 0)
+				return r->eof ? truncated(r) : -1;
+			if (r->eof)
+				return truncated(r);
+		}
+		if (r->dc == NULL) {
+			size_t k = r->ib.size - r->ib.pos;
+			if (k > n - got)
+				k = n - got;
+			memcpy(d + got, (const char *)r->ib.src + r->ib.pos, k);
+			r->ib.pos += k;
+			got += k;
+			continue;
+		}
+		ZSTD_outBuffer ob = { d + got, n - got, 0 };
+		size_t ret = ZSTD_decompressStream(r->dc, &ob, &r->ib);
+		if (ZSTD_isError(ret))
+			return pm_error(r->e, PM_EXIT_INPUT,
+			    "cannot read '%s': corrupt compressed stream: %s",
+			    r->name, ZSTD_getErrorName(ret));
+		got += ob.pos;
+	}
+	r->consumed += n;
+	return 0;
+}
+
+static int
+skip(struct reader *r, uint64_t n)
+{
+	unsigned char buf[4096];
+
+	if (r->mm) {
+		if (n > r->mmlen - r->pos)
+			return truncated(r);
+		r->pos += n;
+		r->consumed += n;
+		return 0;
+	}
+	while (n > 0) {
+		size_t k = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+		if (get(r, buf, k) < 0)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
+static int
+bad(struct reader *r, const char *what)
+{
+	return pm_error(r->e, PM_EXIT_INPUT, "cannot read '%s': %s", r->name,
+	    what);
+}
+
+static int
+keep(struct pm_snap *s, void *p)
+{
+	void **b = realloc(s->bufs_, (s->nbufs_ + 1) * sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	s->bufs_ = b;
+	b[s->nbufs_++] = p;
+	return 0;
+}
+
+/* Allocate n bytes owned by s (freed by pm_snap_close). */
+static void *
+snap_alloc(struct pm_snap *s, size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p && keep(s, p) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static char *
+get_str(struct reader *r, struct pm_snap *s, size_t n)
+{
+	char *p = snap_alloc(s, n + 1);
+
+	if (p == NULL) {
+		pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+		return NULL;
+	}
+	if (get(r, p, n) < 0)
+		return NULL;
+	p[n] = '\0';
+	if (memchr(p, '\0', n)) {
+		bad(r, "corrupt snapshot (NUL in a name)");
+		return NULL;
+	}
+	return p;
+}
+
+static int
+grow(struct reader *r, void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	if (n >= MAX_COUNT)
+		return bad(r, "corrupt snapshot (too many records)");
+	size_t nc = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, nc * size);
+	if (p == NULL)
+		return pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
+static int
+cmp_map(const void *a, const void *b)
+{
+	const struct pm_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int
+cmp_sym(const void *a, const void *b)
+{
+	const struct pm_sym *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static int
+read_map(struct reader *r, struct pm_snap *s, struct pm_map *m, uint64_t len)
+{
+	unsigned char h[40];
+	uint32_t plen;
+	uint64_t size;
+
+	if (len < 40)
+		return bad(r, "corrupt snapshot (short map record)");
+	if (get(r, h, 40) < 0)
+		return -1;
+	m->start = get64(h);
+	m->end = get64(h + 8);
+	m->offset = get64(h + 16);
+	m->prot = get32(h + 24);
+	plen = get32(h + 28);
+	size = get64(h + 32);
+	if (m->end <= m->start || m->end - m->start != size ||
+	    size > MAX_MAP_BYTES || (m->start & 7) || plen > MAX_PATH_LEN ||
+	    len != 40 + pad8(plen) + size)
+		return bad(r, "corrupt snapshot (bad map record)");
+	if ((m->path = get_str(r, s, plen)) == NULL)
+		return -1;
+	if (skip(r, pad8(plen) - plen) < 0)
+		return -1;
+	if (r->mm) {
+		if (size > r->mmlen - r->pos)
+			return truncated(r);
+		m->data = r->mm + r->pos;
+		r->pos += size;
+		r->consumed += size;
+	} else {
+		unsigned char *d = snap_alloc(s, (size_t)size);
+		if (d == NULL)
+			return pm_error(r->e, PM_EXIT_INPUT,
+			    "cannot read '%s': out of memory for %llu bytes",
+			    r->name, (unsigned long long)size);
+		if (get(r, d, (size_t)size) < 0)
+			return -1;
+		m->data = d;
+	}
+	s->data_bytes += size;
+	return 0;
+}
+
+static int
+read_records(struct reader *r, struct pm_snap *s)
+{
+	unsigned char h[40];
+	size_t capsym = 0, capmap = 0;
+	int have_info = 0, have_threads = 0;
+
+	if (get(r, h, 16) < 0)
+		return -1;
+	if (memcmp(h, magic, 8) != 0)
+		return bad(r, "not a pmtools snapshot");
+	s->format = get32(h + 8);
+	if (s->format != PM_SNAP_FORMAT)
+		return pm_error(r->e, PM_EXIT_INPUT,
+		    "cannot read '%s': snapshot format %u is not supported "
+		    "(this pmtools reads format %d)", r->name, s->format,
+		    PM_SNAP_FORMAT);
+	for (;;) {
+		uint32_t type;
+		uint64_t len;
+
+		if (get(r, h, 16) < 0)
+			return -1;
+		type = get32(h);
+		len = get64(h + 8);
+		if (len > (MAX_MAP_BYTES << 1))
+			return bad(r, "corrupt snapshot (bad record length)");
+		switch (type) {
+		case REC_INFO: {
+			uint32_t elen;
+			if (have_info || len < 32)
+				return bad(r, "corrupt snapshot (bad info record)");
+			if (get(r, h, 32) < 0)
+				return -1;
+			s->pid = get32(h);
+			s->py_version = get32(h + 4);
+			s->flags = get32(h + 8);
+			elen = get32(h + 12);
+			s->time_ns = (int64_t)get64(h + 16);
+			s->pause_us = get64(h + 24);
+			if (elen > MAX_PATH_LEN || len != 32 + (uint64_t)elen)
+				return bad(r, "corrupt snapshot (bad info record)");
+			if ((s->exe = get_str(r, s, elen)) == NULL)
+				return -1;
+			if (skip(r, pad8(len) - len) < 0)
+				return -1;
+			have_info = 1;
+			break;
+		}
+		case REC_SYM: {
+			struct pm_sym *y;
+			if (len < 9 || len > 8 + MAX_NAME_LEN)
+				return bad(r, "corrupt snapshot (bad symbol record)");
+			if (grow(r, (void **)&s->syms, &capsym, s->nsyms,
+			    sizeof(*s->syms)) < 0)
+				return -1;
+			y = &s->syms[s->nsyms];
+			if (get(r, h, 8) < 0)
+				return -1;
+			y->addr = get64(h);
+			if ((y->name = get_str(r, s, (size_t)len - 8)) == NULL)
+				return -1;
+			if (skip(r, pad8(len) - len) < 0)
+				return -1;
+			s->nsyms++;
+			break;
+		}
+		case REC_THREADS: {
+			uint32_t n;
+			if (have_threads || len < 8)
+				return bad(r, "corrupt snapshot (bad thread record)");
+			if (get(r, h, 8) < 0)
+				return -1;
+			n = get32(h);
+			if (n > MAX_COUNT || len != 8 + 4 * (uint64_t)n)
+				return bad(r, "corrupt snapshot (bad thread record)");
+			s->threads = snap_alloc(s, 4 * (size_t)n);
+			if (s->threads == NULL)
+				return pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+			for (uint32_t i = 0; i < n; i++) {
+				if (get(r, h, 4) < 0)
+					return -1;
+				s->threads[i] = get32(h);
+			}
+			s->nthreads = n;
+			if (skip(r, pad8(len) - len) < 0)
+				return -1;
+			have_threads = 1;
+			break;
+		}
+		case REC_MAP:
+			if (grow(r, (void **)&s->maps, &capmap, s->nmaps,
+			    sizeof(*s->maps)) < 0)
+				return -1;
+			if (read_map(r, s, &s->maps[s->nmaps], len) < 0)
+				return -1;
+			s->nmaps++;
+			break;
+		case REC_END:
+			if (len != 16)
+				return bad(r, "corrupt snapshot (bad end record)");
+			if (get(r, h, 16) < 0)
+				return -1;
+			if (get64(h) != s->nmaps || get64(h + 8) != s->data_bytes)
+				return bad(r, "corrupt snapshot (end record does "
+				    "not match the mappings read)");
+			if (!have_info)
+				return bad(r, "corrupt snapshot (no info record)");
+			return 0;
+		default:
+			/* Records of later minor revisions are skipped. */
+			if (skip(r, pad8(len)) < 0)
+				return -1;
+			break;
+		}
+	}
+}
+
+static int
+check_end(struct reader *r)
+{
+	unsigned char c;
+
+	if (r->mm)
+		return r->pos == r->mmlen ? 0 :
+		    bad(r, "trailing data after the end of the snapshot");
+	/* Drain the stream: zstd verifies the checksum at the frame end. */
+	for (;;) {
+		if (r->dc) {
+			ZSTD_outBuffer ob = { &c, 1, 0 };
+			size_t ret;
+			if (r->ib.pos == r->ib.size) {
+				if (r->eof)
+					break;
+				if (fill(r) < 0)
+					return -1;
+				if (r->eof)
+					break;
+			}
+			ret = ZSTD_decompressStream(r->dc, &ob, &r->ib);
+			if (ZSTD_isError(ret))
+				return pm_error(r->e, PM_EXIT_INPUT,
+				    "cannot read '%s': corrupt compressed "
+				    "stream: %s", r->name,
+				    ZSTD_getErrorName(ret));
+			if (ob.pos)
+				return bad(r, "trailing data after the end of "
+				    "the snapshot");
+			if (ret == 0 && r->ib.pos == r->ib.size && r->eof)
+				break;
+			if (ret != 0 && r->ib.pos == r->ib.size) {
+				if (fill(r) < 0)
+					return -1;
+				if (r->eof)
+					return truncated(r);
+			}
+		} else {
+			if (r->ib.pos == r->ib.size) {
+				if (r->eof || fill(r) < 0 || r->eof)
+					break;
+			}
+			if (r->ib.pos < r->ib.size)
+				return bad(r, "trailing data after the end of "
+				    "the snapshot");
+		}
+	}
+	return 0;
+}
+
+static int
+finish(struct reader *r, struct pm_snap *s)
+{
+	if (s->nmaps)
+		qsort(s->maps, s->nmaps, sizeof(*s->maps), cmp_map);
+	for (size_t i = 1; i < s->nmaps; i++)
+		if (s->maps[i].start < s->maps[i - 1].end)
+			return bad(r, "corrupt snapshot (mappings overlap)");
+	if (s->nsyms)
+		qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym);
+	return 0;
+}
+
+int
+pm_snap_fdopen(struct pm_snap *s, int fd, const char *name, struct pm_err *e)
+{
+	struct reader r = { .name = name, .fd = fd, .e = e };
+	struct stat st;
+	unsigned char head[4];
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (fstat(fd, &st) < 0)
+		return pm_error_errno(e, PM_EXIT_INPUT, "cannot read '%s'", name);
+	if (S_ISDIR(st.st_mode))
+		return pm_error(e, PM_EXIT_INPUT, "cannot read '%s': is a directory",
+		    name);
+	if (isatty(fd))
+		return pm_error(e, PM_EXIT_INPUT, "cannot read '%s': is a terminal "
+		    "(give a snapshot file or pipe one in)", name);
+
+	off_t start = lseek(fd, 0, SEEK_CUR);
+
+	r.insz = ZSTD_DStreamInSize();
+	r.in = malloc(r.insz);
+	if (r.in == NULL)
+		return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	if (fill(&r) < 0)
+		goto out;
+	/* Collect at least 4 bytes to tell the forms apart. */
+	size_t have = r.ib.size;
+	while (have < 4 && !r.eof) {
+		ssize_t n = read(fd, r.in + have, r.insz - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pm_error_errno(e, PM_EXIT_INPUT, "cannot read '%s'", name);
+			goto out;
+		}
+		if (n == 0)
+			r.eof = 1;
+		have += (size_t)n;
+		r.ib.size = have;
+	}
+	if (have == 0) {
+		pm_error(e, PM_EXIT_INPUT, "cannot read '%s': empty file", name);
+		goto out;
+	}
+	if (have < 4) {
+		bad(&r, "not a pmtools snapshot");
+		goto out;
+	}
+	memcpy(head, r.in, 4);
+	if (get32(head) == ZSTD_MAGICNUMBER) {
+		r.dc = ZSTD_createDCtx();
+		if (r.dc == NULL) {
+			pm_error(e, PM_EXIT_INPUT, "out of memory");
+			goto out;
+		}
+	} else if (head[0] == magic[0] && S_ISREG(st.st_mode) &&
+	    st.st_size > 0 && start == 0) {
+		void *mm = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (mm != MAP_FAILED) {
+			s->mm_ = mm;
+			s->mmlen_ = (size_t)st.st_size;
+			r.mm = mm;
+			r.mmlen = (uint64_t)st.st_size;
+			r.pos = 0;
+		}
+	} else if (head[0] != magic[0]) {
+		bad(&r, "not a pmtools snapshot");
+		goto out;
+	}
+	if (r.mm)
+		madvise(s->mm_, s->mmlen_, MADV_WILLNEED);
+	if (read_records(&r, s) < 0 || check_end(&r) < 0 || finish(&r, s) < 0)
+		goto out;
+	rc = 0;
+out:
+	ZSTD_freeDCtx(r.dc);
+	free(r.in);
+	if (rc < 0)
+		pm_snap_close(s);
+	return rc;
+}
+
+int
+pm_snap_open(struct pm_snap *s, const char *path, struct pm_err *e)
+{
+	int fd, rc;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return pm_snap_fdopen(s, STDIN_FILENO, "<stdin>", e);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		memset(s, 0, sizeof(*s));
+		return pm_error_errno(e, PM_EXIT_INPUT, "cannot open '%s'", path);
+	}
+	rc = pm_snap_fdopen(s, fd, path, e);
+	close(fd);
+	return rc;
+}
+
+void
+pm_snap_close(struct pm_snap *s)
+{
+	for (size_t i = 0; i < s->nbufs_; i++)
+		free(s->bufs_[i]);
+	free(s->bufs_);
+	free(s->syms);
+	free(s->maps);
+	if (s->mm_)
+		munmap(s->mm_, s->mmlen_);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct pm_map *
+pm_snap_map(const struct pm_snap *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pm_map *m = &s->maps[mid];
+		if (addr < m->start)
+			hi = mid;
+		else if (addr >= m->end)
+			lo = mid + 1;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+const void *
+pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len)
+{
+	const struct pm_map *m = pm_snap_map(s, addr);
+
+	if (m == NULL || len > m->end - addr)
+		return NULL;
+	return m->data + (addr - m->start);
+}
+
+int
+pm_snap_read(const struct pm_snap *s, uint64_t addr, void *buf, size_t len)
+{
+	const void *p = pm_snap_ptr(s, addr, len);
+
+	if (p == NULL)
+		return -1;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+int
+pm_snap_u64(const struct pm_snap *s, uint64_t addr, uint64_t *v)
+{
+	return pm_snap_read(s, addr, v, sizeof(*v));
+}
+
+uint64_t
+pm_snap_sym(const struct pm_snap *s, const char *name)
+{
+	size_t lo = 0, hi = s->nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, s->syms[mid].name);
+		if (c == 0)
+			return s->syms[mid].addr;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+const char *
+pm_snap_pyversion(const struct pm_snap *s, char *buf)
+{
+	if (s->py_version == 0)
+		return "unknown";
+	snprintf(buf, 16, "%u.%u", s->py_version >> 24 & 0xff,
+	    s->py_version >> 16 & 0xff);
+	return buf;
+}
