@@ -7,7 +7,9 @@
  * little-endian. The zstd form is that byte stream compressed; zstd's
  * frame checksum guards it.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

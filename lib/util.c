@@ -1,5 +1,7 @@
 /* util.c - messages, checked allocation and stdout handling for commands. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -7,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pm.h"
@@ -182,4 +185,56 @@ int
 pm_progress_wanted(void)
 {
 	return isatty(STDERR_FILENO);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+pm_progress_init(struct pm_progress *p, int force_off)
+{
+	p->on = !force_off && pm_progress_wanted();
+	p->last_ms = 0;
+	p->drawn = 0;
+}
+
+void
+pm_progress_show(struct pm_progress *p, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	long long t;
+	int n;
+
+	if (!p->on)
+		return;
+	t = now_ms();
+	if (p->drawn && t - p->last_ms < 166)
+		return;
+	p->last_ms = t;
+	n = snprintf(buf, sizeof(buf), "\r%s: ", pm_getprogname());
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%-60s", buf);
+	fflush(stderr);
+	p->drawn = 1;
+}
+
+void
+pm_progress_end(struct pm_progress *p)
+{
+	if (p->on && p->drawn) {
+		fprintf(stderr, "\r%60s\r", "");
+		fflush(stderr);
+	}
+	p->drawn = 0;
 }

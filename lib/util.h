@@ -49,4 +49,20 @@ void pm_close_stdout(void);
 /* True when stderr is a terminal and progress may be drawn. */
 int pm_progress_wanted(void);
 
+
+/*
+ * Progress on stderr, zstd-style: only when stderr is a terminal, redrawn
+ * with \r at most six times a second, blanked by pm_progress_end.
+ */
+struct pm_progress {
+	int on;
+	long long last_ms;
+	int drawn;
+};
+
+void pm_progress_init(struct pm_progress *p, int force_off);
+void pm_progress_show(struct pm_progress *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pm_progress_end(struct pm_progress *p);
 #endif
+
