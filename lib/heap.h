@@ -1,0 +1,149 @@
+/*
+ * heap.h - the object model: every live Python object of a snapshot, its
+ * type, its size as sys.getsizeof would report it, and its references.
+ *
+ * pm_heap_open enumerates exactly: it starts from the interpreter state
+ * (GC generations, modules, sys, builtins, thread frames, static builtin
+ * types) and follows references with knowledge of the built-in layouts,
+ * so freed memory never yields an object. Objects of C types whose layout
+ * pmtools does not know are still counted; their references are found
+ * conservatively (aligned words that point at valid objects), and objects
+ * reached only that way carry PM_OBJ_CONSERVATIVE.
+ */
+#ifndef PM_HEAP_H
+#define PM_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pm_err;
+struct pm_snap;
+struct pm_layout;
+
+/* What pmtools knows of an object's layout: the nearest built-in base. */
+enum pm_kind {
+	PM_KIND_OTHER,		/* unknown C layout: conservative references */
+	PM_KIND_OBJECT,		/* plain instance of a class */
+	PM_KIND_TYPE,
+	PM_KIND_DICT,
+	PM_KIND_LIST,
+	PM_KIND_TUPLE,
+	PM_KIND_STR,
+	PM_KIND_INT,
+	PM_KIND_BOOL,
+	PM_KIND_FLOAT,
+	PM_KIND_COMPLEX,
+	PM_KIND_BYTES,
+	PM_KIND_BYTEARRAY,
+	PM_KIND_SET,
+	PM_KIND_FROZENSET,
+	PM_KIND_FUNCTION,
+	PM_KIND_METHOD,
+	PM_KIND_CELL,
+	PM_KIND_MODULE,
+	PM_KIND_CODE,
+	PM_KIND_NONE,
+	PM_KIND_WEAKREF,
+	PM_KIND_FRAME,
+	PM_KIND_GEN,		/* generator, coroutine, async generator */
+	PM_KIND_COUNT
+};
+
+enum pm_obj_flags {
+	PM_OBJ_GC = 1 << 0,		/* has a GC header */
+	PM_OBJ_CONSERVATIVE = 1 << 1,	/* reached only through guessed words */
+};
+
+struct pm_obj {
+	uint64_t addr;
+	uint64_t size;		/* sys.getsizeof */
+	uint32_t type;		/* index into the type table */
+	uint32_t owner;		/* instance dicts: owner's type index + 1; else 0 */
+	uint32_t flags;		/* enum pm_obj_flags */
+	uint32_t pad_;
+};
+
+struct pm_type {
+	uint64_t addr;
+	char *name;		/* module.qualname for heap types, else tp_name */
+	uint64_t flags;		/* tp_flags */
+	int64_t basicsize, itemsize, dictoffset;
+	uint64_t base;		/* tp_base */
+	enum pm_kind kind;	/* layout of the nearest built-in base */
+	int heap;		/* a heap type (class statement, PyType_FromSpec) */
+	int gc;			/* instances carry a GC header */
+	uint32_t nslots;	/* slot members of this and heap bases */
+	int64_t *slot_off;	/* their offsets in the instance */
+	uint64_t *slot_name;	/* their names (char * in the target) */
+};
+
+/* Kinds of reference, for naming edges (pm-refs). */
+enum pm_edge_kind {
+	PM_EDGE_TYPE,		/* ob_type */
+	PM_EDGE_ITEM,		/* [arg] of a tuple or list */
+	PM_EDGE_KEY,		/* a dict key; arg = the key */
+	PM_EDGE_VALUE,		/* a dict value; arg = the key object */
+	PM_EDGE_SETITEM,	/* a member of a set */
+	PM_EDGE_ATTR,		/* an attribute in inline values; arg = name str */
+	PM_EDGE_SLOT,		/* a __slots__ member; arg = char * name in target */
+	PM_EDGE_DICT,		/* the instance __dict__ */
+	PM_EDGE_FIELD,		/* a named C field: field says which */
+	PM_EDGE_LOCAL,		/* a frame local; arg = index */
+	PM_EDGE_GUESS,		/* a conservative word; arg = byte offset */
+};
+
+struct pm_edge {
+	enum pm_edge_kind kind;
+	uint64_t target;
+	uint64_t arg;
+	const char *field;	/* PM_EDGE_FIELD: "f_code", "__dict__" … */
+};
+
+/* Called for each reference; return non-zero to stop. */
+typedef int (*pm_edge_fn)(void *arg, const struct pm_edge *edge);
+
+struct pm_heap;
+
+/* Progress callback: phase name, objects found so far. */
+typedef void (*pm_heap_progress_fn)(void *arg, const char *phase,
+    uint64_t done);
+
+/*
+ * Enumerate the objects of snapshot s (which must stay open while the
+ * heap is used). Returns NULL with e filled when the snapshot is not a
+ * supported Python process or its interpreter state is corrupt.
+ */
+struct pm_heap *pm_heap_open(const struct pm_snap *s,
+    pm_heap_progress_fn progress, void *progress_arg, struct pm_err *e);
+void pm_heap_close(struct pm_heap *h);
+
+const struct pm_snap *pm_heap_snap(const struct pm_heap *h);
+const struct pm_layout *pm_heap_layout(const struct pm_heap *h);
+
+size_t pm_heap_nobjs(const struct pm_heap *h);
+const struct pm_obj *pm_heap_objs(const struct pm_heap *h);
+size_t pm_heap_ntypes(const struct pm_heap *h);
+const struct pm_type *pm_heap_types(const struct pm_heap *h);
+
+/* Index of the object at addr, or -1 when there is none. */
+int64_t pm_heap_find(const struct pm_heap *h, uint64_t addr);
+
+/* The type of object i. */
+const struct pm_type *pm_heap_type_of(const struct pm_heap *h, size_t i);
+
+/*
+ * Call fn for every reference held by the object at index i, in layout
+ * order. Returns what fn returned last (0 when it never stopped).
+ */
+int pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn,
+    void *arg);
+
+/*
+ * The text of a str object as UTF-8 (or of a bytes object, raw), at most
+ * max bytes (0 = no limit). *out is malloc'd and NUL-terminated; *len its
+ * length. Returns 0, or -1 when addr is not a readable str/bytes.
+ */
+int pm_heap_strval(const struct pm_heap *h, uint64_t addr, size_t max,
+    char **out, size_t *len);
+
+#endif
