@@ -1,0 +1,428 @@
+/*
+ * pm-dump - snapshot the memory of a running CPython process.
+ *
+ * The target is stopped only while its memory is copied; compressing and
+ * writing come after it runs again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pm.h"
+#include "capture.h"
+#include "snapshot.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] -p pid\n";
+
+enum { OPT_RAW = 256, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "threads", required_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * The named temporary output file, removed if a signal ends us. Only set
+ * when O_TMPFILE is not available, or between linking and renaming.
+ */
+static char tmp_path[PATH_MAX];
+static volatile sig_atomic_t tmp_set;
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs(usage_text, fp);
+	exit(status);
+}
+
+static void
+on_signal(int sig)
+{
+	if (tmp_set)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+		/* Leave signals ignored by whoever started us ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+static void
+set_tmp(const char *path)
+{
+	tmp_set = 0;
+	snprintf(tmp_path, sizeof(tmp_path), "%s", path);
+	tmp_set = path[0] != '\0';
+}
+
+/* The output: stdout, a device or fifo, or a regular file made atomically. */
+struct output {
+	const char *name;	/* as given, for messages */
+	int fd;
+	int atomic;		/* write to a temporary, rename at the end */
+	int unnamed;		/* the temporary is O_TMPFILE */
+	char dir[PATH_MAX];	/* directory of name */
+	char base[NAME_MAX + 1];
+};
+
+static void
+split_path(struct output *out, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	int r;
+
+	if (slash == NULL) {
+		snprintf(out->dir, sizeof(out->dir), ".");
+		r = snprintf(out->base, sizeof(out->base), "%s", name);
+	} else {
+		r = snprintf(out->dir, sizeof(out->dir), "%.*s",
+		    (int)(slash - name), name);
+		if (slash == name)
+			snprintf(out->dir, sizeof(out->dir), "/");
+		if (r < 0 || (size_t)r >= sizeof(out->dir))
+			pm_die(PM_EXIT_INPUT, "cannot write '%s': name too long",
+			    name);
+		r = snprintf(out->base, sizeof(out->base), "%s", slash + 1);
+	}
+	if (r < 0 || (size_t)r >= sizeof(out->base) - 16)
+		pm_die(PM_EXIT_INPUT, "cannot write '%s': name too long", name);
+	if (out->base[0] == '\0')
+		pm_die(PM_EXIT_INPUT, "cannot write '%s': is a directory", name);
+}
+
+/* A fresh name for the temporary next to the output. */
+static int
+tmp_name(struct output *out, char *buf, size_t size, unsigned n)
+{
+	int r = snprintf(buf, size, "%s/.%s.%ld.%u.tmp", out->dir, out->base,
+	    (long)getpid(), n);
+
+	return r < 0 || (size_t)r >= size ? -1 : 0;
+}
+
+static void
+open_output(struct output *out, const char *name)
+{
+	struct stat st;
+	char tmp[PATH_MAX];
+
+	memset(out, 0, sizeof(*out));
+	out->name = name;
+	if (name == NULL || strcmp(name, "-") == 0) {
+		out->name = "<stdout>";
+		out->fd = STDOUT_FILENO;
+		if (isatty(out->fd))
+			pm_die(PM_EXIT_INPUT, "refusing to write a snapshot to a "
+			    "terminal; use -o FILE or a pipe");
+		return;
+	}
+	if (stat(name, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			pm_die(PM_EXIT_INPUT, "cannot write '%s': is a directory",
+			    name);
+		/* /dev/null, a fifo: write to it as it is. */
+		out->fd = open(name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (out->fd < 0)
+			pm_die_errno(PM_EXIT_INPUT, "cannot open '%s'", name);
+		if (isatty(out->fd))
+			pm_die(PM_EXIT_INPUT, "refusing to write a snapshot to a "
+			    "terminal; use -o FILE or a pipe");
+		return;
+	}
+	split_path(out, name);
+	out->atomic = 1;
+	/* An unnamed file leaves nothing behind, even after SIGKILL. */
+	out->fd = open(out->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (out->fd >= 0) {
+		out->unnamed = 1;
+		return;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		pm_die_errno(PM_EXIT_INPUT, "cannot create a file in '%s'",
+		    out->dir);
+	for (unsigned n = 0;; n++) {
+		if (tmp_name(out, tmp, sizeof(tmp), n) < 0)
+			pm_die(PM_EXIT_INPUT, "cannot write '%s': name too long",
+			    name);
+		set_tmp(tmp);
+		out->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (out->fd >= 0)
+			return;
+		set_tmp("");
+		if (errno != EEXIST || n > 1000)
+			pm_die_errno(PM_EXIT_INPUT, "cannot create '%s'", tmp);
+	}
+}
+
+/* Give up on the output: nothing of it stays. */
+static void
+discard_output(struct output *out)
+{
+	if (out->atomic) {
+		if (tmp_set)
+			unlink(tmp_path);
+		set_tmp("");
+		close(out->fd);
+	}
+}
+
+/* Make the finished output visible under its name. */
+static void
+commit_output(struct output *out)
+{
+	char tmp[PATH_MAX], fdpath[64];
+
+	if (!out->atomic) {
+		if (out->fd != STDOUT_FILENO && close(out->fd) < 0)
+			pm_die_errno(PM_EXIT_INPUT, "cannot write '%s'",
+			    out->name);
+		return;
+	}
+	if (fsync(out->fd) < 0) {
+		int errnum = errno;
+		discard_output(out);
+		errno = errnum;
+		pm_die_errno(PM_EXIT_INPUT, "cannot write '%s'", out->name);
+	}
+	if (out->unnamed) {
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", out->fd);
+		for (unsigned n = 0;; n++) {
+			if (tmp_name(out, tmp, sizeof(tmp), n) < 0)
+				pm_die(PM_EXIT_INPUT, "cannot write '%s': name "
+				    "too long", out->name);
+			set_tmp(tmp);
+			if (linkat(AT_FDCWD, fdpath, AT_FDCWD, tmp,
+			    AT_SYMLINK_FOLLOW) == 0)
+				break;
+			set_tmp("");
+			if (errno != EEXIST || n > 1000) {
+				int errnum = errno;
+				close(out->fd);
+				errno = errnum;
+				pm_die_errno(PM_EXIT_INPUT, "cannot create '%s'",
+				    tmp);
+			}
+		}
+	}
+	if (close(out->fd) < 0) {
+		int errnum = errno;
+		unlink(tmp_path);
+		set_tmp("");
+		errno = errnum;
+		pm_die_errno(PM_EXIT_INPUT, "cannot write '%s'", out->name);
+	}
+	if (rename(tmp_path, out->name) < 0) {
+		int errnum = errno;
+		unlink(tmp_path);
+		set_tmp("");
+		errno = errnum;
+		pm_die_errno(PM_EXIT_INPUT, "cannot rename '%s' to '%s'",
+		    tmp_path, out->name);
+	}
+	set_tmp("");
+}
+
+/* ---- progress on a terminal ---- */
+
+struct progress {
+	double last;		/* seconds, CLOCK_MONOTONIC */
+	int drawn;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+draw_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress *p = arg;
+	char buf[128];
+	double t = now_s();
+	int n;
+
+	if (t - p->last < 1.0 / 6 || total == 0)
+		return;
+	p->last = t;
+	n = snprintf(buf, sizeof(buf), "\r%s: compressing %3d%% (%.1f of %.1f "
+	    "MiB)", pm_getprogname(), (int)(100.0 * (double)done /
+	    (double)total), (double)done / 1048576.0,
+	    (double)total / 1048576.0);
+	if (n > 0 && (size_t)n < sizeof(buf) &&
+	    write(STDERR_FILENO, buf, (size_t)n) == n)
+		p->drawn = 1;
+}
+
+static void
+clear_progress(struct progress *p)
+{
+	static const char blank[] = "\r                                        "
+	    "                                        \r";
+
+	if (p->drawn && write(STDERR_FILENO, blank, sizeof(blank) - 1) < 0)
+		p->drawn = 0;
+	p->drawn = 0;
+}
+
+static void
+log_line(void *arg, const char *msg)
+{
+	(void)arg;
+	pm_warn("%s", msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pm_capture_opts copts = { 0 };
+	struct pm_snap_wopts wopts = { 0 };
+	struct progress prog = { 0 };
+	struct output out;
+	struct pm_snap snap;
+	struct pm_err err;
+	const char *outname = NULL;
+	char vbuf[16];
+	int ch, pid = 0, quiet = 0, verbose = 0;
+	double t0;
+
+	while ((ch = getopt_long(argc, argv, "hl:o:p:qT:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, PM_EXIT_OK);
+			break;
+		case 'l':
+			wopts.level = (int)pm_parse_num(optarg, 1, 19, "--level");
+			break;
+		case 'o':
+			outname = optarg;
+			break;
+		case 'p':
+			pid = (int)pm_parse_num(optarg, 1, INT_MAX, "--pid");
+			break;
+		case 'q':
+			quiet = 1;
+			verbose = 0;
+			break;
+		case 'T':
+			wopts.threads = (int)pm_parse_num(optarg, 0, 256,
+			    "--threads");
+			break;
+		case 'v':
+			verbose = 1;
+			quiet = 0;
+			break;
+		case OPT_RAW:
+			wopts.raw = 1;
+			break;
+		case OPT_VERSION:
+			printf("pm-dump %s\n", PM_VERSION);
+			pm_close_stdout();
+			return PM_EXIT_OK;
+		default:
+			usage(stderr, PM_EXIT_INPUT);
+		}
+	}
+	if (optind < argc) {
+		pm_warn("unexpected operand '%s'", argv[optind]);
+		usage(stderr, PM_EXIT_INPUT);
+	}
+	if (pid == 0) {
+		pm_warn("no process given: use -p PID");
+		usage(stderr, PM_EXIT_INPUT);
+	}
+
+	/* Output first: refuse a terminal before touching the target. */
+	catch_signals();
+	open_output(&out, outname);
+
+	if (verbose) {
+		copts.log = log_line;
+		copts.log_arg = NULL;
+	}
+	t0 = now_s();
+	if (pm_capture(pid, &snap, &copts, &err) < 0) {
+		discard_output(&out);
+		pm_die_err(&err);
+	}
+	if (!quiet)
+		pm_warn("pid %d (python %s): paused %.1f ms, %.1f MiB in %zu "
+		    "mappings, %zu thread%s", pid,
+		    pm_snap_pyversion(&snap, vbuf), (double)snap.pause_us / 1e3,
+		    (double)snap.data_bytes / 1048576.0, snap.nmaps,
+		    snap.nthreads, snap.nthreads == 1 ? "" : "s");
+	if (verbose)
+		pm_warn("captured in %.3f s, %zu data symbols", now_s() - t0,
+		    snap.nsyms);
+
+	if (!quiet && pm_progress_wanted()) {
+		prog.last = now_s();
+		wopts.progress = draw_progress;
+		wopts.progress_arg = &prog;
+	}
+	if (pm_snap_write(&snap, out.fd, &wopts, &err) < 0) {
+		int errnum = errno;
+		clear_progress(&prog);
+		discard_output(&out);
+		if (errnum == EPIPE || strstr(err.msg, strerror(EPIPE))) {
+			/* The reader went away: end quietly, as SIGPIPE would. */
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+			_exit(PM_EXIT_INPUT);
+		}
+		if (strncmp(err.msg, "cannot write snapshot", 21) != 0)
+			pm_die_err(&err);
+		errno = errnum;
+		if (out.fd == STDOUT_FILENO)
+			pm_die_errno(PM_EXIT_INPUT, "write error on standard "
+			    "output");
+		pm_die_errno(PM_EXIT_INPUT, "cannot write '%s'", out.name);
+	}
+	clear_progress(&prog);
+	commit_output(&out);
+	if (verbose)
+		pm_warn("done in %.3f s", now_s() - t0);
+	pm_capture_release(&snap);
+	pm_close_stdout();
+	return PM_EXIT_OK;
+}
