@@ -16,7 +16,9 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -787,27 +789,49 @@ struct job {
 	size_t nholes;
 };
 
+/*
+ * The copy is split into pieces of at most PIECE bytes (a mapping may
+ * give many), and consecutive pieces are grouped into segments of about
+ * PIECE bytes, one process_vm_readv call each. Worker threads take
+ * segments in turn, so a big heap is copied by all processors at once.
+ */
+#define PIECE (16u << 20)
+#define MAX_WORKERS 8
+
+struct piece {
+	struct job *j;
+	uint64_t off, len;	/* within the job */
+	struct hole *holes;	/* unreadable pages of this piece */
+	size_t nholes;
+};
+
 struct copier {
 	int pid;
-	int memfd;		/* /proc/PID/mem, opened on first need */
-	int no_vm_readv;	/* process_vm_readv unavailable */
+	int memfd;		/* /proc/PID/mem, or -1 */
 	uint64_t page;
+	struct piece *pieces;
+	size_t npieces;
+	size_t *segs;		/* segment k is pieces [segs[k], segs[k+1]) */
+	size_t nsegs;
+	atomic_size_t next;	/* next segment to take */
+	atomic_int no_vm_readv;	/* process_vm_readv not allowed here */
+	atomic_int err;		/* -1 out of memory, -2 target gone */
 };
 
 static int
-add_hole(struct job *j, uint64_t start, uint64_t end)
+add_hole(struct hole **v, size_t *n, uint64_t start, uint64_t end)
 {
 	struct hole *h;
 
-	if (j->nholes && j->holes[j->nholes - 1].end == start) {
-		j->holes[j->nholes - 1].end = end;
+	if (*n && (*v)[*n - 1].end == start) {
+		(*v)[*n - 1].end = end;
 		return 0;
 	}
-	h = realloc(j->holes, (j->nholes + 1) * sizeof(*h));
+	h = realloc(*v, (*n + 1) * sizeof(*h));
 	if (h == NULL)
 		return -1;
-	j->holes = h;
-	j->holes[j->nholes++] = (struct hole){ start, end };
+	*v = h;
+	h[(*n)++] = (struct hole){ start, end };
 	return 0;
 }
 
@@ -817,11 +841,8 @@ mem_pread(struct copier *c, void *buf, size_t len, uint64_t addr)
 	ssize_t r;
 
 	if (c->memfd < 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/mem", c->pid);
-		c->memfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (c->memfd < 0)
-			return -1;
+		errno = EIO;
+		return -1;
 	}
 	do
 		r = pread(c->memfd, buf, len, (off_t)addr);
@@ -830,25 +851,28 @@ mem_pread(struct copier *c, void *buf, size_t len, uint64_t addr)
 }
 
 /*
- * Copy job j from byte pos on, the slow way: process_vm_readv up to the
+ * Copy piece p from byte pos on, the slow way: process_vm_readv up to the
  * first page it cannot read, then that page through /proc/PID/mem, and
  * a page neither can read becomes a hole (zeroed in the buffer).
  * Returns 0, -1 when out of memory, -2 when the target is gone.
  */
 static int
-copy_slow(struct copier *c, struct job *j, uint64_t pos)
+copy_piece(struct copier *c, struct piece *p, uint64_t pos)
 {
-	while (pos < j->len) {
-		uint64_t addr = j->l->start + pos;
-		size_t n = (size_t)(j->len - pos);
-		ssize_t r = -1;
+	unsigned char *base = p->j->buf + p->off;
+	uint64_t start = p->j->l->start + p->off;
 
-		if (!c->no_vm_readv) {
-			struct iovec lo = { j->buf + pos, n };
+	while (pos < p->len) {
+		uint64_t addr = start + pos;
+		size_t n = (size_t)(p->len - pos);
+		ssize_t r;
+
+		if (!atomic_load(&c->no_vm_readv)) {
+			struct iovec lo = { base + pos, n };
 			struct iovec re = { (void *)(uintptr_t)addr, n };
 			r = process_vm_readv(c->pid, &lo, 1, &re, 1, 0);
 		} else {
-			r = mem_pread(c, j->buf + pos, n, addr);
+			r = mem_pread(c, base + pos, n, addr);
 		}
 		if (r > 0) {
 			pos += (uint64_t)r;
@@ -858,72 +882,138 @@ copy_slow(struct copier *c, struct job *j, uint64_t pos)
 			return -2;	/* the target died under us */
 		/* One page at addr, by the other road. */
 		n = (size_t)(c->page - (addr & (c->page - 1)));
-		if (n > j->len - pos)
-			n = (size_t)(j->len - pos);
-		r = mem_pread(c, j->buf + pos, n, addr);
+		if (n > p->len - pos)
+			n = (size_t)(p->len - pos);
+		r = mem_pread(c, base + pos, n, addr);
 		if (r == (ssize_t)n) {
 			pos += n;
 			continue;
 		}
-		memset(j->buf + pos, 0, n);
-		if (add_hole(j, addr, addr + n) < 0)
+		memset(base + pos, 0, n);
+		if (add_hole(&p->holes, &p->nholes, addr, addr + n) < 0)
 			return -1;
 		pos += n;
 	}
 	return 0;
 }
 
+static void *
+copy_worker(void *arg)
+{
+	struct copier *c = arg;
+	struct iovec lo[MAX_IOV], re[MAX_IOV];
+	size_t s;
+
+	while ((s = atomic_fetch_add(&c->next, 1)) < c->nsegs &&
+	    atomic_load(&c->err) == 0) {
+		size_t first = c->segs[s], last = c->segs[s + 1], k = 0, i;
+		uint64_t total = 0, got;
+		ssize_t r = -1;
+
+		if (!atomic_load(&c->no_vm_readv)) {
+			for (i = first; i < last; i++, k++) {
+				struct piece *p = &c->pieces[i];
+				lo[k] = (struct iovec){ p->j->buf + p->off,
+				    p->len };
+				re[k] = (struct iovec){ (void *)(uintptr_t)
+				    (p->j->l->start + p->off), p->len };
+				total += p->len;
+			}
+			r = process_vm_readv(c->pid, lo, k, re, k, 0);
+			if (r < 0 && (errno == ENOSYS || errno == EPERM))
+				/* Not allowed (seccomp, LSM): /proc/PID/mem. */
+				atomic_store(&c->no_vm_readv, 1);
+			if (r >= 0 && (uint64_t)r == total)
+				continue;
+		}
+		/* Short or failed: pieces fully read are done, the rest go
+		 * the slow way from where the copy stopped. */
+		got = r > 0 ? (uint64_t)r : 0;
+		for (i = first; i < last && got >= c->pieces[i].len; i++)
+			got -= c->pieces[i].len;
+		for (; i < last; i++, got = 0) {
+			int rc = copy_piece(c, &c->pieces[i], got);
+			if (rc < 0) {
+				atomic_store(&c->err, rc);
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
 /*
- * Copy all jobs, many mappings per process_vm_readv call. Returns 0, -1
- * when out of memory, -2 when the target is gone.
+ * Copy all jobs. Returns 0, -1 when out of memory, -2 when the target is
+ * gone. Holes found are put in each job, in order.
  */
 static int
 copy_all(struct copier *c, struct job *jobs, size_t njobs)
 {
-	struct iovec lo[MAX_IOV], re[MAX_IOV];
-	size_t i = 0;
+	pthread_t tid[MAX_WORKERS];
+	size_t nt = 0, np = 0, ns = 0, cap = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
 
-	while (i < njobs) {
+	for (size_t i = 0; i < njobs; i++)
+		cap += (size_t)((jobs[i].len + PIECE - 1) / PIECE);
+	c->pieces = calloc(cap ? cap : 1, sizeof(*c->pieces));
+	c->segs = calloc(cap + 1, sizeof(*c->segs));
+	if (c->pieces == NULL || c->segs == NULL)
+		return -1;
+	for (size_t i = 0; i < njobs; i++)
+		for (uint64_t off = 0; off < jobs[i].len; off += PIECE) {
+			uint64_t len = jobs[i].len - off;
+			c->pieces[np++] = (struct piece){ .j = &jobs[i],
+			    .off = off, .len = len < PIECE ? len : PIECE };
+		}
+	c->npieces = np;
+	for (size_t i = 0; i < np;) {
+		uint64_t bytes = 0;
 		size_t k = 0;
-		uint64_t total = 0;
-		ssize_t r = -1;
-
-		if (!c->no_vm_readv) {
-			for (; k < MAX_IOV && i + k < njobs; k++) {
-				struct job *j = &jobs[i + k];
-				lo[k] = (struct iovec){ j->buf, j->len };
-				re[k] = (struct iovec){
-				    (void *)(uintptr_t)j->l->start, j->len };
-				total += j->len;
-			}
-			r = process_vm_readv(c->pid, lo, k, re, k, 0);
-			if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
-				/* Not allowed here (seccomp, LSM): use
-				 * /proc/PID/mem for everything. */
-				c->no_vm_readv = 1;
-				continue;
-			}
-		}
-		if (r >= 0 && (uint64_t)r == total) {
-			i += k;
-			continue;
-		}
-		/* Short or failed: the jobs fully read are done, the one
-		 * where it stopped goes the slow way, the rest is retried. */
-		uint64_t got = r > 0 ? (uint64_t)r : 0;
-		while (i < njobs && got >= jobs[i].len && k > 0) {
-			got -= jobs[i].len;
+		c->segs[ns++] = i;
+		while (i < np && k < MAX_IOV && (k == 0 ||
+		    bytes + c->pieces[i].len <= PIECE)) {
+			bytes += c->pieces[i].len;
 			i++;
-			k--;
-		}
-		if (i < njobs) {
-			int cr = copy_slow(c, &jobs[i], got);
-			if (cr < 0)
-				return cr;
-			i++;
+			k++;
 		}
 	}
-	return 0;
+	c->segs[ns] = np;
+	c->nsegs = ns;
+	atomic_init(&c->next, 0);
+	atomic_init(&c->no_vm_readv, 0);
+	atomic_init(&c->err, 0);
+
+	/* Helpers inherit our signal mask, termination signals blocked. */
+	if (ncpu > MAX_WORKERS)
+		ncpu = MAX_WORKERS;
+	while (ncpu > 1 && nt + 1 < (size_t)ncpu && nt + 1 < ns &&
+	    pthread_create(&tid[nt], NULL, copy_worker, c) == 0)
+		nt++;
+	copy_worker(c);
+	for (size_t i = 0; i < nt; i++)
+		pthread_join(tid[i], NULL);
+
+	rc = atomic_load(&c->err);
+	for (size_t i = 0; i < np && rc == 0; i++) {
+		struct piece *p = &c->pieces[i];
+		for (size_t h = 0; h < p->nholes && rc == 0; h++)
+			if (add_hole(&p->j->holes, &p->j->nholes,
+			    p->holes[h].start, p->holes[h].end) < 0)
+				rc = -1;
+	}
+	return rc;
+}
+
+static void
+copier_release(struct copier *c)
+{
+	for (size_t i = 0; i < c->npieces; i++)
+		free(c->pieces[i].holes);
+	free(c->pieces);
+	free(c->segs);
+	if (c->memfd >= 0)
+		close(c->memfd);
 }
 
 /*
@@ -1115,6 +1205,7 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
 	struct interp in = { 0 };
 	struct tracer t = { .pid = pid };
 	struct copier c = { .pid = pid, .memfd = -1 };
+	char mempath[64];
 	struct prebuf *pb = NULL;
 	struct job *jobs = NULL;
 	size_t npb = 0, njobs = 0;
@@ -1220,6 +1311,9 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
 		}
 		njobs++;
 	}
+	/* Opened now: with Yama, only the tracer may open it. */
+	snprintf(mempath, sizeof(mempath), "/proc/%d/mem", pid);
+	c.memfd = open(mempath, O_RDONLY | O_CLOEXEC);
 	switch (copy_all(&c, jobs, njobs)) {
 	case 0:
 		break;
@@ -1282,8 +1376,7 @@ fail:
 	}
 	free(jobs);
 	free(t.v);
-	if (c.memfd >= 0)
-		close(c.memfd);
+	copier_release(&c);
 	maps_free(&pre);
 	maps_free(&post);
 	pm_elf_release(&in.elf);
