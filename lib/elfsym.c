@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "pm.h"
-#include "elf.h"
+#include "elfsym.h"
 
 /*
  * The ELF64 structures and constants used here, from the System V gABI.
- * <elf.h> is not included: with -Ilib the name finds lib/elf.h.
+ * <elf.h> is not included: kept out so the file stands alone on any libc.
  */
 typedef struct {
 	unsigned char e_ident[16];

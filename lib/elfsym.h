@@ -1,5 +1,5 @@
 /*
- * elf.h - the little pmtools needs from an ELF64 file: its exported data
+* elfsym.h - the little pmtools needs from an ELF64 file: its exported data
  * symbols and where it was loaded.
  *
  * The file is input and may be hostile or truncated: every offset, size
@@ -19,8 +19,8 @@
  *
  * and a symbol's address in the target is bias + value.
  */
-#ifndef PM_ELF_H
-#define PM_ELF_H
+#ifndef PM_ELFSYM_H
+#define PM_ELFSYM_H
 
 #include <stddef.h>
 #include <stdint.h>
