@@ -33,7 +33,7 @@
 
 #include "pm.h"
 #include "capture.h"
-#include "elf.h"
+#include "elfsym.h"
 #include "snapshot.h"
 
 #ifndef PTRACE_EVENT_STOP
