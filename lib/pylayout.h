@@ -6,7 +6,13 @@
  * headers (tests/layout/ compiles a probe against every installed
  * interpreter and checks the table against it). A field the version does
  * not have is -1. Keys name the C struct and member: PM_L_DICT_MA_KEYS is
- * offsetof(PyDictObject, ma_keys).
+ * offsetof(PyDictObject, ma_keys). Values are 64-bit so that constants such
+ * as IMMORTAL_REFCNT (0xffffffff) cannot be mistaken for -1.
+ *
+ * Where a key's meaning differs between versions, its comment says so:
+ * MANAGED_DICT_OFFSET is a PyDictOrValues in 3.12 (values when the low bit
+ * is set), FRAME_STACKTOP a pointer in 3.8/3.9 but a count in 3.10,
+ * IFRAME_INSTR the last instruction run (3.11, 3.12) or the next (3.13).
  */
 #ifndef PM_PYLAYOUT_H
 #define PM_PYLAYOUT_H
@@ -29,6 +35,8 @@
 	X(STATIC_BUILTIN_STATE_TP_DICT)	/* .tp_dict */ \
 	X(STATIC_BUILTIN_STATE_TP_SUBCLASSES) \
 	X(INTERP_TYPES_NUM_BUILTINS)	/* _Py_MAX_STATIC_BUILTIN_TYPES */ \
+	X(INTERP_TYPES_FOR_EXTENSIONS)	/* types.for_extensions.initialized[] (3.13) */ \
+	X(INTERP_TYPES_NUM_FOR_EXTENSIONS) /* _Py_MAX_MANAGED_STATIC_EXT_TYPES */ \
 	/* struct _gc_runtime_state / struct gc_generation */ \
 	X(GC_GENERATIONS)		/* offsetof(state, generations) */ \
 	X(GC_PERMANENT_GENERATION)	/* offsetof(state, permanent_generation) */ \
@@ -92,7 +100,7 @@
 	X(STATE_KIND_SHIFT) \
 	X(STATE_COMPACT_SHIFT) \
 	X(STATE_ASCII_SHIFT) \
-	X(STATE_READY_SHIFT)		/* <= 3.11 */ \
+	X(STATE_READY_SHIFT)		/* <= 3.11; bit 7 is statically_allocated in 3.12+ */ \
 	/* int, float, complex, bytes, bytearray */ \
 	X(LONG_DIGITS)			/* offsetof(PyLongObject, ob_digit) */ \
 	X(LONG_LV_TAG)			/* 3.12+ long_value.lv_tag */ \
@@ -131,9 +139,11 @@
 	X(DICTVALUES_SIZE_FIELD)	/* 3.13 .size */ \
 	X(DICTVALUES_VALID)		/* 3.13 .valid */ \
 	X(DICTVALUES_EMBEDDED)		/* 3.13 .embedded */ \
-	X(MANAGED_DICT_OFFSET)		/* dict pointer relative to object (3.11+, negative) */ \
+	X(MANAGED_DICT_OFFSET)		/* dict pointer relative to object (3.11+, negative; \
+					   3.12: PyDictOrValues, tagged) */ \
 	X(MANAGED_VALUES_OFFSET)	/* values pointer (3.11 only, negative) */ \
-	X(PREHEADER_SIZE)		/* bytes before the GC head with MANAGED_DICT (3.11+) */ \
+	X(PREHEADER_SIZE)		/* bytes before the GC head with MANAGED_DICT (3.11+; \
+					   3.12+: with MANAGED_WEAKREF too) */ \
 	/* set */ \
 	X(SET_FILL) \
 	X(SET_USED) \
@@ -160,7 +170,7 @@
 	X(METHOD_SELF) \
 	X(CELL_REF) \
 	X(MODULE_DICT) \
-	X(MODULE_NAME)			/* md_name (3.12+) */ \
+	X(MODULE_NAME)			/* md_name */ \
 	/* code */ \
 	X(CODE_ARGCOUNT) \
 	X(CODE_NLOCALS) \
@@ -191,7 +201,7 @@
 	X(FRAME_FRAME)			/* f_frame (3.11+) */ \
 	X(FRAME_GLOBALS)		/* <= 3.10 */ \
 	X(FRAME_LOCALS)			/* <= 3.10 */ \
-	X(FRAME_VALUESTACK)		/* <= 3.9 f_valuestack */ \
+	X(FRAME_VALUESTACK)		/* f_valuestack (<= 3.10) */ \
 	X(FRAME_STACKTOP)		/* f_stacktop (3.8, 3.9) / f_stackdepth (3.10) */ \
 	X(IFRAME_CODE)			/* _PyInterpreterFrame.f_code / f_executable */ \
 	X(IFRAME_PREVIOUS) \
@@ -230,13 +240,14 @@ enum pm_layout_key {
 
 struct pm_layout {
 	int minor;			/* 8 for 3.8 ... 13 for 3.13 */
-	int32_t off[PM_L_COUNT];	/* -1 where the version has no such field */
+	int64_t off[PM_L_COUNT];	/* -1 where the version has no such field */
 };
 
 /* The layout of Python 3.minor, or NULL when not supported. */
 const struct pm_layout *pm_layout_get(int minor);
 
-/* The name of a key without the PM_L_ prefix ("DICT_MA_KEYS"). */
+/* The name of a key without the PM_L_ prefix ("DICT_MA_KEYS"); NULL if k is
+ * not a key. */
 const char *pm_layout_key_name(enum pm_layout_key k);
 
 /* Look a key up by that name; -1 if none. */
