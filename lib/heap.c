@@ -89,7 +89,7 @@ static int
 field(const struct pm_heap *h, uint64_t base, enum pm_layout_key key,
     uint64_t *v)
 {
-	int32_t off = h->l->off[key];
+	int64_t off = h->l->off[key];
 
 	if (off < 0)
 		return -1;
@@ -663,6 +663,7 @@ type_index(struct pm_heap *h, uint64_t t)
 	ty.basicsize = (int64_t)ld64(p + PM_L(l, TYPE_BASICSIZE));
 	ty.itemsize = (int64_t)ld64(p + PM_L(l, TYPE_ITEMSIZE));
 	ty.dictoffset = (int64_t)ld64(p + PM_L(l, TYPE_DICTOFFSET));
+	ty.weaklistoffset = (int64_t)ld64(p + PM_L(l, TYPE_WEAKLISTOFFSET));
 	ty.base = ld64(p + PM_L(l, TYPE_BASE));
 	ty.heap = (flags & TPFLAGS_HEAPTYPE) != 0;
 	ty.gc = (flags & TPFLAGS_HAVE_GC) != 0;
@@ -670,19 +671,31 @@ type_index(struct pm_heap *h, uint64_t t)
 	    ty.itemsize > (1 << 16))
 		return -1;
 
-	/* The layout is that of the first static type up the tp_base chain. */
+	/*
+	 * The layout is that of the nearest built-in base up the tp_base
+	 * chain; it is exact when no C type (static, unknown to us) lies
+	 * between, otherwise the unknown part is scanned conservatively.
+	 */
 	b = t;
 	ty.kind = PM_KIND_OTHER;
+	ty.exact = 1;
 	for (int depth = 0; b; depth++) {
 		uint64_t bf;
+		enum pm_kind k;
 		if (depth == MAX_TYPE_DEPTH || field(h, b, PM_L_TYPE_FLAGS, &bf) < 0)
 			return -1;
 		if (!(bf & TPFLAGS_HEAPTYPE)) {
-			ty.kind = kind_of_static(h, b);
-			break;
+			if ((k = kind_of_static(h, b)) != PM_KIND_OTHER) {
+				ty.kind = k;
+				ty.solid = (int64_t)field0(h, b, PM_L_TYPE_BASICSIZE);
+				break;
+			}
+			ty.exact = 0;
 		}
 		b = field0(h, b, PM_L_TYPE_BASE);
 	}
+	if (ty.kind == PM_KIND_OBJECT && !ty.heap && t != h->kind_type[PM_KIND_OBJECT])
+		ty.exact = 0;
 	if (type_slots(h, &ty, t) < 0) {
 		h->oom = 1;
 		return -1;
@@ -835,6 +848,45 @@ type_size(const struct pm_heap *h, uint64_t a)
 	return size;
 }
 
+/* code.__sizeof__ (co_extra and the 3.8-3.10 opcache left out). */
+static uint64_t
+code_size(const struct pm_heap *h, uint64_t a, const struct pm_type *ty)
+{
+	uint64_t size, cells, n;
+
+	if (h->minor >= 11)
+		return (default_size(h, a, ty) + 7) & ~7ULL;
+	size = (uint64_t)ty->basicsize;
+	cells = field0(h, a, PM_L_CODE_CELLVARS);
+	if (field0(h, a, PM_L_CODE_CELL2ARG) && cells &&
+	    field(h, cells, PM_L_VAROBJECT_SIZE, &n) == 0 && n < (1 << 20))
+		size += n * 8;
+	return size;
+}
+
+/* Generators embed their frame from 3.11: its size follows the code. */
+static uint64_t
+gen_size(const struct pm_heap *h, uint64_t a, const struct pm_type *ty)
+{
+	const struct pm_layout *l = h->l;
+	uint64_t code, f;
+	const unsigned char *p;
+
+	if (PM_L(l, GEN_IFRAME) < 0)
+		return default_size(h, a, ty);
+	f = a + (uint64_t)PM_L(l, GEN_IFRAME);
+	if (PM_L(l, GEN_CODE) >= 0)
+		code = field0(h, a, PM_L_GEN_CODE);
+	else
+		code = field0(h, f, PM_L_IFRAME_CODE);
+	p = pm_snap_ptr(h->s, code, (size_t)PM_L(l, CODE_SIZE));
+	if (p == NULL)
+		return (uint64_t)ty->basicsize;
+	return (uint64_t)PM_L(l, GEN_IFRAME) + (uint64_t)PM_L(l, IFRAME_LOCALSPLUS) +
+	    8 * ((uint64_t)ld32(p + PM_L(l, CODE_NLOCALSPLUS)) +
+	    (uint64_t)ld32(p + PM_L(l, CODE_STACKSIZE)));
+}
+
 static uint64_t
 obj_size(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
     int *gc)
@@ -869,9 +921,20 @@ obj_size(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
 	case PM_KIND_BYTEARRAY:
 		size = (uint64_t)ty->basicsize + field0(h, a, PM_L_BYTEARRAY_ALLOC);
 		break;
+	case PM_KIND_CODE:
+		size = code_size(h, a, ty);
+		break;
+	case PM_KIND_GEN:
+		size = gen_size(h, a, ty);
+		break;
 	case PM_KIND_TYPE:
 		size = type_size(h, a);
-		*gc = (field0(h, a, PM_L_TYPE_FLAGS) & TPFLAGS_HEAPTYPE) != 0;
+		/*
+		 * sys.getsizeof asks tp_is_gc (heap types only), except in
+		 * 3.11 and 3.12, which look at the metatype's flag alone.
+		 */
+		if (h->minor <= 10 || h->minor >= 13)
+			*gc = (field0(h, a, PM_L_TYPE_FLAGS) & TPFLAGS_HEAPTYPE) != 0;
 		break;
 	default:
 		size = default_size(h, a, ty);
@@ -963,13 +1026,14 @@ visit_managed(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
 		return 0;
 	if (h->minor == 11) {
 		dict = w;
-		if (PM_L(l, MANAGED_VALUES_OFFSET) < 0 ||
+		if (PM_L(l, MANAGED_VALUES_OFFSET) == -1 ||
 		    rd64(h, a + (uint64_t)(int64_t)PM_L(l, MANAGED_VALUES_OFFSET),
 		    &values) < 0)
 			values = 0;
 	} else if (h->minor == 12) {
+		/* A PyDictOrValues: values are stored as pointer - 1. */
 		if (w & 1)
-			values = w - 1;
+			values = w + 1;
 		else
 			dict = w;
 	} else {
@@ -1026,6 +1090,33 @@ visit_iframe(const struct pm_heap *h, uint64_t f, pm_edge_fn fn, void *arg)
 	for (uint64_t i = 0; i < n; i++)
 		if ((r = edge(fn, arg, PM_EDGE_LOCAL, ld64(p + 8 * i), i, NULL)) != 0)
 			return r;
+	return 0;
+}
+
+static int
+visit_extra(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
+    pm_edge_fn fn, void *arg)
+{
+	const unsigned char *p;
+	uint64_t from = (uint64_t)ty->solid, to = (uint64_t)ty->basicsize;
+	int r;
+
+	if (to > MAX_GUESS_BYTES)
+		return 0;
+	p = pm_snap_ptr(h->s, a + from, (size_t)(to - from));
+	if (p == NULL)
+		return 0;
+	for (uint64_t off = from; off + 8 <= to; off += 8) {
+		int known = (int64_t)off == ty->dictoffset ||
+		    (int64_t)off == ty->weaklistoffset;
+		for (uint32_t j = 0; j < ty->nslots && !known; j++)
+			known = (uint64_t)ty->slot_off[j] == off;
+		uint64_t w = ld64(p + (off - from));
+		if (known || w == 0 || (w & 7))
+			continue;
+		if ((r = edge(fn, arg, PM_EDGE_GUESS, w, off, NULL)) != 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -1215,12 +1306,19 @@ pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn, void *arg)
 		return r;
 
 	/* Whatever else the object holds, found conservatively. */
-	if (ty->kind == PM_KIND_OTHER || ty->kind == PM_KIND_FRAME ||
-	    ty->kind == PM_KIND_GEN ||
-	    (ty->kind == PM_KIND_OBJECT && !ty->heap)) {
+	if (!ty->exact || ty->kind == PM_KIND_OTHER ||
+	    ty->kind == PM_KIND_FRAME || ty->kind == PM_KIND_GEN) {
 		if (covered < ((uint64_t)1 << 62))
 			return visit_guess(h, a, covered, default_size(h, a, ty), fn, arg);
+		return 0;
 	}
+	/*
+	 * A heap type made from C (PyType_FromSpec) has fields beyond its
+	 * built-in base that are neither slots nor __dict__/__weakref__: guess
+	 * those. A class statement's type leaves none.
+	 */
+	if (ty->heap && ty->basicsize > ty->solid && ty->solid >= 16)
+		return visit_extra(h, a, ty, fn, arg);
 	return 0;
 }
 
@@ -1270,7 +1368,9 @@ add(struct pm_heap *h, uint64_t a, int guessed)
 	if (ti < 0)
 		return -1;
 	size = obj_size(h, a, &h->types[ti], &gc);
-	if (!pm_snap_ptr(h->s, a, (size_t)h->types[ti].basicsize))
+	/* A static type object is a bare PyTypeObject, whatever its metatype. */
+	if (!pm_snap_ptr(h->s, a, h->types[ti].kind == PM_KIND_TYPE ?
+	    (size_t)PM_L(h->l, TYPE_SIZE) : (size_t)h->types[ti].basicsize))
 		return -1;
 	if (guessed) {
 		/* A guessed word must look like a live object of its type. */

@@ -67,11 +67,13 @@ struct pm_type {
 	uint64_t addr;
 	char *name;		/* module.qualname for heap types, else tp_name */
 	uint64_t flags;		/* tp_flags */
-	int64_t basicsize, itemsize, dictoffset;
+	int64_t basicsize, itemsize, dictoffset, weaklistoffset;
+	int64_t solid;		/* tp_basicsize of the built-in base (kind) */
 	uint64_t base;		/* tp_base */
 	enum pm_kind kind;	/* layout of the nearest built-in base */
 	int heap;		/* a heap type (class statement, PyType_FromSpec) */
 	int gc;			/* instances carry a GC header */
+	int exact;		/* no C type of unknown layout between it and kind */
 	uint32_t nslots;	/* slot members of this and heap bases */
 	int64_t *slot_off;	/* their offsets in the instance */
 	uint64_t *slot_name;	/* their names (char * in the target) */

@@ -204,6 +204,8 @@
 	X(CODE_NLOCALS,				28,	28,	28,	80,	80,	80) \
 	X(CODE_NLOCALSPLUS,			-1,	-1,	-1,	76,	72,	72) \
 	X(CODE_FIRSTLINENO,			40,	40,	40,	72,	68,	68) \
+	X(CODE_STACKSIZE,			32,	32,	32,	68,	64,	64) \
+	X(CODE_CELL2ARG,			96,	96,	96,	-1,	-1,	-1) \
 	X(CODE_CODE,				48,	48,	48,	-1,	-1,	-1) \
 	X(CODE_CONSTS,				56,	56,	56,	24,	24,	24) \
 	X(CODE_NAMES,				64,	64,	64,	32,	32,	32) \

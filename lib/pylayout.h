@@ -176,6 +176,8 @@
 	X(CODE_NLOCALS) \
 	X(CODE_NLOCALSPLUS)		/* 3.11+ */ \
 	X(CODE_FIRSTLINENO) \
+	X(CODE_STACKSIZE) \
+	X(CODE_CELL2ARG)		/* <= 3.10 */ \
 	X(CODE_CODE)			/* co_code (<= 3.10) */ \
 	X(CODE_CONSTS) \
 	X(CODE_NAMES) \

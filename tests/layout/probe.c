@@ -419,6 +419,7 @@ code(void)
 	OFF(CODE_ARGCOUNT, PyCodeObject, co_argcount);
 	OFF(CODE_NLOCALS, PyCodeObject, co_nlocals);
 	OFF(CODE_FIRSTLINENO, PyCodeObject, co_firstlineno);
+	OFF(CODE_STACKSIZE, PyCodeObject, co_stacksize);
 	OFF(CODE_CONSTS, PyCodeObject, co_consts);
 	OFF(CODE_NAMES, PyCodeObject, co_names);
 	OFF(CODE_FILENAME, PyCodeObject, co_filename);
@@ -426,6 +427,7 @@ code(void)
 	SIZE(CODE_SIZE, PyCodeObject);
 #if PY_VERSION_HEX < 0x030b0000
 	OFF(CODE_CODE, PyCodeObject, co_code);
+	OFF(CODE_CELL2ARG, PyCodeObject, co_cell2arg);
 	OFF(CODE_VARNAMES, PyCodeObject, co_varnames);
 	OFF(CODE_FREEVARS, PyCodeObject, co_freevars);
 	OFF(CODE_CELLVARS, PyCodeObject, co_cellvars);
@@ -437,6 +439,7 @@ code(void)
 	NONE(CODE_ADAPTIVE);
 #else
 	NONE(CODE_CODE);
+	NONE(CODE_CELL2ARG);
 	NONE(CODE_VARNAMES);
 	NONE(CODE_FREEVARS);
 	NONE(CODE_CELLVARS);
