@@ -1710,3 +1710,30 @@ pm_heap_types(const struct pm_heap *h)
 {
 	return h->types;
 }
+
+int
+pm_heap_strinfo(const struct pm_heap *h, uint64_t addr, struct pm_strinfo *si)
+{
+	struct strinfo st;
+
+	if (str_info(h, addr, &st) < 0)
+		return -1;
+	si->len = st.len;
+	si->kind = st.kind;
+	si->ascii = st.ascii;
+	si->compact = st.compact;
+	si->data = st.data;
+	return 0;
+}
+
+char *
+pm_heap_type_name(const struct pm_heap *h, uint64_t t)
+{
+	uint64_t flags;
+
+	if (t == 0 || (t & 7) ||
+	    !pm_snap_ptr(h->s, t, (size_t)PM_L(h->l, TYPE_SIZE)) ||
+	    field(h, t, PM_L_TYPE_FLAGS, &flags) < 0)
+		return NULL;
+	return type_name(h, t, flags);
+}

@@ -148,4 +148,27 @@ int pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn,
 int pm_heap_strval(const struct pm_heap *h, uint64_t addr, size_t max,
     char **out, size_t *len);
 
+/*
+ * What the header of a str object says: length in code points, bytes per
+ * code point (1, 2 or 4), whether it is ASCII or compact, and where its
+ * characters are (0 when a legacy string has none). Returns 0, or -1 when
+ * the header at addr is not captured or not sane.
+ */
+struct pm_strinfo {
+	uint64_t len;
+	int kind;
+	int ascii;
+	int compact;
+	uint64_t data;
+};
+int pm_heap_strinfo(const struct pm_heap *h, uint64_t addr,
+    struct pm_strinfo *si);
+
+/*
+ * The name of the type object at t, as struct pm_type names types
+ * (module.qualname for heap types, else tp_name), for types that may have
+ * no instances. malloc'd; NULL when t is not a captured type object.
+ */
+char *pm_heap_type_name(const struct pm_heap *h, uint64_t t);
+
 #endif
