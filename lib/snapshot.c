@@ -476,6 +476,7 @@ read_map(struct reader *r, struct pm_snap *s, struct pm_map *m, uint64_t len)
 	uint32_t plen;
 	uint64_t size;
 
+	memset(m, 0, sizeof(*m));
 	if (len < 40)
 		return bad(r, "corrupt snapshot (short map record)");
 	if (get(r, h, 40) < 0)
@@ -487,7 +488,8 @@ read_map(struct reader *r, struct pm_snap *s, struct pm_map *m, uint64_t len)
 	plen = get32(h + 28);
 	size = get64(h + 32);
 	if (m->end <= m->start || m->end - m->start != size ||
-	    size > MAX_MAP_BYTES || (m->start & 7) || plen > MAX_PATH_LEN ||
+	    size > MAX_MAP_BYTES || (m->start & 7) || (size & 7) ||
+	    plen > MAX_PATH_LEN ||
 	    len != 40 + pad8(plen) + size)
 		return bad(r, "corrupt snapshot (bad map record)");
 	if ((m->path = get_str(r, s, plen)) == NULL)
@@ -683,6 +685,9 @@ check_end(struct reader *r)
 	return 0;
 }
 
+/* Bytes copied from each side of a boundary between adjacent mappings. */
+#define BRIDGE (64u << 10)
+
 static int
 finish(struct reader *r, struct pm_snap *s)
 {
@@ -691,6 +696,22 @@ finish(struct reader *r, struct pm_snap *s)
 	for (size_t i = 1; i < s->nmaps; i++)
 		if (s->maps[i].start < s->maps[i - 1].end)
 			return bad(r, "corrupt snapshot (mappings overlap)");
+	for (size_t i = 0; i + 1 < s->nmaps; i++) {
+		struct pm_map *a = &s->maps[i], *b = &s->maps[i + 1];
+		uint64_t kl, kr;
+		unsigned char *br;
+		if (a->end != b->start)
+			continue;
+		kl = a->end - a->start < BRIDGE ? a->end - a->start : BRIDGE;
+		kr = b->end - b->start < BRIDGE ? b->end - b->start : BRIDGE;
+		if ((br = snap_alloc(s, (size_t)(kl + kr))) == NULL)
+			return pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+		memcpy(br, a->data + (a->end - a->start - kl), (size_t)kl);
+		memcpy(br + kl, b->data, (size_t)kr);
+		a->bridge_ = br;
+		a->bridge_lo_ = a->end - kl;
+		a->bridge_hi_ = b->start + kr;
+	}
 	if (s->nsyms)
 		qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym);
 	return 0;
@@ -833,9 +854,13 @@ pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len)
 {
 	const struct pm_map *m = pm_snap_map(s, addr);
 
-	if (m == NULL || len > m->end - addr)
+	if (m == NULL)
 		return NULL;
-	return m->data + (addr - m->start);
+	if (len <= m->end - addr)
+		return m->data + (addr - m->start);
+	if (m->bridge_ && addr >= m->bridge_lo_ && len <= m->bridge_hi_ - addr)
+		return m->bridge_ + (addr - m->bridge_lo_);
+	return NULL;
 }
 
 int

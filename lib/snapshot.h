@@ -37,6 +37,14 @@ struct pm_map {
 	uint32_t prot;		/* enum pm_prot_flags */
 	char *path;		/* as /proc/PID/maps shows it; "" if anonymous */
 	const unsigned char *data;	/* end - start bytes */
+
+	/*
+	 * private: when the next mapping starts where this one ends, a copy
+	 * of the bytes around the boundary, [bridge_lo_, bridge_hi_), so an
+	 * object that straddles it (.data into .bss) reads as one piece.
+	 */
+	const unsigned char *bridge_;
+	uint64_t bridge_lo_, bridge_hi_;
 };
 
 struct pm_sym {
