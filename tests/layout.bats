@@ -35,7 +35,7 @@ check() {
 @test "layout-print refuses an unsupported version" {
 	local build=${PM_BUILD:-build}
 	[[ $build = /* ]] || build=$BATS_TEST_DIRNAME/../$build
-	run "$build/unit/layout-print" 7
+	run "${PM_UNIT:-$build/unit}/layout-print" 7
 	assert_failure 2
 	assert_output --partial "3.7 is not supported"
 }

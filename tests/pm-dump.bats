@@ -6,7 +6,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 setup() {
-	PATH="$BATS_TEST_DIRNAME/../bin:$PATH"
+	PATH="${PM_BIN:-$BATS_TEST_DIRNAME/../bin}:$PATH"
 	TARGETS=()
 }
 

@@ -3,7 +3,8 @@
 # installed CPython 3.8 to 3.13 (or of the versions named, 8 for 3.8):
 # build tests/layout/probe.c against each, and check every key the probe
 # prints against "layout-print MINOR". Run "make units" first; the build
-# directory is $PM_BUILD (default build).
+# directory is $PM_BUILD (default build), or $PM_UNIT names the
+# directory of the unit helpers directly.
 #
 # Prints each mismatch as "3.12 DICT_MA_KEYS: table 32, headers 40", then
 # the versions checked. Exit 0 when all agree, 1 on a mismatch, 2 on
@@ -18,7 +19,7 @@ case $build in
 /*) ;;
 *) build=$root/$build ;;
 esac
-print=$build/unit/layout-print
+print=${PM_UNIT:-$build/unit}/layout-print
 
 if [ ! -x "$print" ]; then
 	echo "check.sh: $print not found: run make units first" >&2
