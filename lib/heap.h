@@ -46,6 +46,7 @@ enum pm_kind {
 	PM_KIND_WEAKREF,
 	PM_KIND_FRAME,
 	PM_KIND_GEN,		/* generator, coroutine, async generator */
+	PM_KIND_DEQUE,		/* collections.deque */
 	PM_KIND_COUNT
 };
 

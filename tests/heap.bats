@@ -17,7 +17,7 @@ setup_file() {
 # C types whose own __sizeof__ counts memory outside the object (buffers,
 # blocks, caches) that pmtools does not model yet: their size is checked
 # against tp_basicsize semantics elsewhere, not here.
-CUSTOM_SIZEOF='^(_io\.Buffered(Reader|Writer|Random|RWPair)|_struct\.Struct|collections\.deque)$'
+CUSTOM_SIZEOF='^(_io\.Buffered(Reader|Writer|Random|RWPair)|_struct\.Struct)$'
 
 compare() {
 	local v=$1

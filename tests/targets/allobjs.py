@@ -7,6 +7,7 @@ object those refer to (gc.get_referents), as the target sees them: id(),
 sys.getsizeof() and module.qualname of the type (builtins unqualified).
 Then prints READY and waits, so the tests can compare a dump with it.
 """
+import collections
 import gc
 import os
 import sys
@@ -37,6 +38,7 @@ KEEP.append({"nested": [1, 2.5, 3 + 4j, b"by", bytearray(b"ba"), frozenset({1}),
 KEEP.append("é" * 10)
 KEEP.append("\u20ac" * 10)
 KEEP.append("\U0001f600" * 3)
+KEEP.append(collections.deque("dq-%d" % i for i in range(300)))
 KEEP.append(2 ** 200)
 KEEP.append(-(2 ** 70))
 
