@@ -62,6 +62,9 @@ struct pm_heap {
 	uint32_t *stack;
 	size_t nstack, capstack;
 
+	struct pm_root *roots;
+	size_t nroots, caproots;
+
 	uint64_t kind_type[PM_KIND_COUNT];	/* static type of each kind */
 	uint64_t set_dummy;
 	uint64_t runtime;
@@ -1128,6 +1131,66 @@ visit_iframe(const struct pm_heap *h, uint64_t f, pm_edge_fn fn, void *arg)
 	return 0;
 }
 
+static uint64_t
+tuple_len(const struct pm_heap *h, uint64_t t)
+{
+	uint64_t n;
+
+	if (t == 0 || field(h, t, PM_L_VAROBJECT_SIZE, &n) < 0 || n > (1 << 20))
+		return 0;
+	return n;
+}
+
+/*
+ * Frame objects. Up to 3.10 the frame holds its locals (f_localsplus:
+ * locals, cells, free variables, then the value stack); from 3.11 it
+ * points at its _PyInterpreterFrame.
+ */
+static int
+visit_frame(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
+    pm_edge_fn fn, void *arg)
+{
+	const struct pm_layout *l = h->l;
+	uint64_t code, n, top, vs;
+	const unsigned char *p;
+	int r;
+
+	FIELD(FRAME_BACK, "f_back");
+	if (PM_L(l, FRAME_FRAME) >= 0)
+		return visit_iframe(h, field0(h, a, PM_L_FRAME_FRAME), fn, arg);
+	FIELD(FRAME_CODE, "f_code");
+	FIELD(FRAME_GLOBALS, "f_globals");
+	FIELD(FRAME_LOCALS, "f_locals");
+	code = field0(h, a, PM_L_FRAME_CODE);
+	p = pm_snap_ptr(h->s, code, (size_t)PM_L(l, CODE_SIZE));
+	if (p == NULL)
+		return 0;
+	n = (uint64_t)ld32(p + PM_L(l, CODE_NLOCALS)) +
+	    tuple_len(h, ld64(p + PM_L(l, CODE_CELLVARS))) +
+	    tuple_len(h, ld64(p + PM_L(l, CODE_FREEVARS)));
+	vs = field0(h, a, PM_L_FRAME_VALUESTACK);
+	if (h->minor >= 10) {
+		uint64_t depth = 0;
+		rd64(h, a + (uint64_t)PM_L(l, FRAME_STACKTOP), &depth);
+		top = vs + 8 * (depth & 0xffffffffULL);
+	} else {
+		top = field0(h, a, PM_L_FRAME_STACKTOP);
+	}
+	/* A running frame (f_stacktop NULL) has no known stack depth. */
+	if (top < vs || top - vs > 8 * (1 << 16))
+		top = vs;
+	if (vs == a + (uint64_t)PM_L(l, FRAME_LOCALSPLUS) + 8 * n)
+		n += (top - vs) / 8;
+	if (n > (1 << 20) || (p = pm_snap_ptr(h->s, a + (uint64_t)PM_L(l,
+	    FRAME_LOCALSPLUS), (size_t)(n * 8))) == NULL)
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if ((r = edge(fn, arg, PM_EDGE_LOCAL, ld64(p + 8 * i), i, NULL)) != 0)
+			return r;
+	(void)ty;
+	return 0;
+}
+
 static int
 visit_extra(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
     pm_edge_fn fn, void *arg)
@@ -1320,6 +1383,11 @@ pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn, void *arg)
 		covered = (uint64_t)ty->solid;
 		break;
 	}
+	case PM_KIND_FRAME:
+		if ((r = visit_frame(h, a, ty, fn, arg)) != 0)
+			return r;
+		covered = (uint64_t)1 << 62;
+		break;
 	case PM_KIND_STR:
 	case PM_KIND_INT:
 	case PM_KIND_BOOL:
@@ -1332,7 +1400,6 @@ pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn, void *arg)
 		break;
 	case PM_KIND_OBJECT:
 	case PM_KIND_OTHER:
-	case PM_KIND_FRAME:
 	case PM_KIND_COUNT:
 		break;
 	}
@@ -1491,13 +1558,47 @@ root(struct pm_heap *h, uint64_t a)
 	return h->oom ? -1 : 0;
 }
 
+/* Add the object at a and remember it as a root like r. */
 static int
-root_cb(void *arg, const struct pm_edge *e)
+add_root(struct pm_heap *h, uint64_t a, struct pm_root r)
 {
-	struct pm_heap *h = arg;
+	int64_t i;
 
-	add(h, e->target, 0);
-	return h->oom;
+	if (a == 0)
+		return 0;
+	if ((i = add(h, a, 0)) < 0)
+		return h->oom ? -1 : 0;
+	if (h->nroots == h->caproots) {
+		size_t nc = h->caproots ? h->caproots * 2 : 64;
+		struct pm_root *nr = realloc(h->roots, nc * sizeof(*nr));
+		if (nr == NULL) {
+			h->oom = 1;
+			return -1;
+		}
+		h->roots = nr;
+		h->caproots = nc;
+	}
+	r.obj = (uint32_t)i;
+	h->roots[h->nroots++] = r;
+	return 0;
+}
+
+struct frame_roots {
+	struct pm_heap *h;
+	struct pm_root r;
+};
+
+static int
+frame_root_cb(void *arg, const struct pm_edge *e)
+{
+	struct frame_roots *fr = arg;
+
+	if (e->kind != PM_EDGE_LOCAL) {
+		add(fr->h, e->target, 0);
+		return fr->h->oom;
+	}
+	fr->r.index = (uint32_t)e->arg;
+	return add_root(fr->h, e->target, fr->r) < 0;
 }
 
 /*
@@ -1538,22 +1639,32 @@ walk_threads(struct pm_heap *h, uint64_t interp)
 	uint64_t ts = field0(h, interp, PM_L_INTERP_TSTATE_HEAD);
 
 	for (int n = 0; ts && n < MAX_THREADS; n++) {
+		struct pm_root r = { .kind = PM_ROOT_THREAD, .tstate = ts };
 		uint64_t f = 0;
-		if (root(h, field0(h, ts, PM_L_TSTATE_DICT)) < 0)
+		if (add_root(h, field0(h, ts, PM_L_TSTATE_DICT), r) < 0)
 			return -1;
 		if (PM_L(l, TSTATE_FRAME) >= 0) {
-			/* <= 3.10: frames are objects, found on the GC lists too. */
-			if (root(h, field0(h, ts, PM_L_TSTATE_FRAME)) < 0)
-				return -1;
+			/* <= 3.10: frames are objects, f_back links them. */
+			r.kind = PM_ROOT_FRAME;
+			f = field0(h, ts, PM_L_TSTATE_FRAME);
+			for (uint32_t k = 0; f && k < MAX_FRAMES; k++) {
+				r.frame = f;
+				r.depth = k;
+				if (add_root(h, f, r) < 0)
+					return -1;
+				f = field0(h, f, PM_L_FRAME_BACK);
+			}
 		} else {
+			struct frame_roots fr = { h, { .kind = PM_ROOT_LOCAL, .tstate = ts } };
 			if (PM_L(l, TSTATE_CURRENT_FRAME) >= 0)
 				f = field0(h, ts, PM_L_TSTATE_CURRENT_FRAME);
 			else
 				f = field0(h, field0(h, ts, PM_L_TSTATE_CFRAME),
 				    PM_L_CFRAME_CURRENT_FRAME);
-			for (int k = 0; f && k < MAX_FRAMES; k++) {
-				visit_iframe(h, f, root_cb, h);
-				if (h->oom)
+			for (uint32_t k = 0; f && k < MAX_FRAMES; k++) {
+				fr.r.frame = f;
+				fr.r.depth = k;
+				if (visit_iframe(h, f, frame_root_cb, &fr) != 0 || h->oom)
 					return -1;
 				f = field0(h, f, PM_L_IFRAME_PREVIOUS);
 			}
@@ -1587,9 +1698,12 @@ walk_interp(struct pm_heap *h, uint64_t interp)
 	    walk_gc_list(h, gc + (uint64_t)PM_L(l, GC_PERMANENT_GENERATION) +
 	    (uint64_t)PM_L(l, GC_GENERATION_HEAD)) < 0)
 		return -1;
-	if (root(h, field0(h, interp, PM_L_INTERP_MODULES)) < 0 ||
-	    root(h, field0(h, interp, PM_L_INTERP_SYSDICT)) < 0 ||
-	    root(h, field0(h, interp, PM_L_INTERP_BUILTINS)) < 0)
+	if (add_root(h, field0(h, interp, PM_L_INTERP_MODULES),
+	    (struct pm_root){ .kind = PM_ROOT_MODULES }) < 0 ||
+	    add_root(h, field0(h, interp, PM_L_INTERP_SYSDICT),
+	    (struct pm_root){ .kind = PM_ROOT_SYSDICT }) < 0 ||
+	    add_root(h, field0(h, interp, PM_L_INTERP_BUILTINS),
+	    (struct pm_root){ .kind = PM_ROOT_BUILTINS }) < 0)
 		return -1;
 	if (PM_L(l, INTERP_TYPES_BUILTINS) >= 0) {
 		int nb = PM_L(l, INTERP_TYPES_NUM_BUILTINS);
@@ -1687,7 +1801,8 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 		"_Py_TrueStruct", "_Py_FalseStruct", "_Py_EllipsisObject",
 		"_Py_NotImplementedStruct" };
 	for (size_t i = 0; i < sizeof(singletons) / sizeof(singletons[0]); i++)
-		if (root(h, pm_snap_sym(s, singletons[i])) < 0)
+		if (add_root(h, pm_snap_sym(s, singletons[i]),
+		    (struct pm_root){ .kind = PM_ROOT_STATIC }) < 0)
 			goto fail;
 
 	while (h->nstack > 0) {
@@ -1727,7 +1842,20 @@ pm_heap_close(struct pm_heap *h)
 	free(h->objs);
 	free(h->ohash);
 	free(h->stack);
+	free(h->roots);
 	free(h);
+}
+
+size_t
+pm_heap_nroots(const struct pm_heap *h)
+{
+	return h->nroots;
+}
+
+const struct pm_root *
+pm_heap_roots(const struct pm_heap *h)
+{
+	return h->roots;
 }
 
 const struct pm_snap *

@@ -105,6 +105,29 @@ struct pm_edge {
 /* Called for each reference; return non-zero to stop. */
 typedef int (*pm_edge_fn)(void *arg, const struct pm_edge *edge);
 
+/*
+ * Where enumeration started: what keeps everything else alive. pm-refs
+ * searches paths from these (GC lists are not roots: they hold everything).
+ */
+enum pm_root_kind {
+	PM_ROOT_MODULES,	/* sys.modules of an interpreter */
+	PM_ROOT_SYSDICT,	/* the sys module's __dict__ */
+	PM_ROOT_BUILTINS,	/* the builtins module's __dict__ */
+	PM_ROOT_FRAME,		/* a frame object on a thread's stack (<= 3.10) */
+	PM_ROOT_LOCAL,		/* a local or stack value of a running frame (3.11+) */
+	PM_ROOT_THREAD,		/* a thread's dict (threading.local) */
+	PM_ROOT_STATIC,		/* a static singleton (None, True, ...) */
+};
+
+struct pm_root {
+	uint32_t obj;		/* object index */
+	enum pm_root_kind kind;
+	uint64_t tstate;	/* PyThreadState of frame and thread roots */
+	uint64_t frame;		/* frame address (object or _PyInterpreterFrame) */
+	uint32_t depth;		/* frame's depth on its thread, 0 = innermost */
+	uint32_t index;		/* PM_ROOT_LOCAL: index in localsplus */
+};
+
 struct pm_heap;
 
 /* Progress callback: phase name, objects found so far. */
@@ -127,6 +150,10 @@ size_t pm_heap_nobjs(const struct pm_heap *h);
 const struct pm_obj *pm_heap_objs(const struct pm_heap *h);
 size_t pm_heap_ntypes(const struct pm_heap *h);
 const struct pm_type *pm_heap_types(const struct pm_heap *h);
+
+/* The roots, in the order found (per interpreter, per thread). */
+size_t pm_heap_nroots(const struct pm_heap *h);
+const struct pm_root *pm_heap_roots(const struct pm_heap *h);
 
 /* Index of the object at addr, or -1 when there is none. */
 int64_t pm_heap_find(const struct pm_heap *h, uint64_t addr);
