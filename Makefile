@@ -162,13 +162,20 @@ uninstall:
 demo: all
 	PM_BIN='$(CURDIR)/$(BIN_DIR)' bash share/demo/demo.sh
 
+# A benchmark, not a test: a target of BENCH_MB megabytes of objects,
+# pm-dump and every analysis program against zstd on the same bytes.
+BENCH_MB ?= 1024
+bench: all units
+	PM_BIN='$(CURDIR)/$(BIN_DIR)' PM_UNIT='$(CURDIR)/$(BUILD_DIR)/unit' \
+	    bash tests/bench/bench.sh $(BENCH_MB)
+
 clean:
 	rm -rf build build-asan bin bin-asan
 
 -include $(wildcard $(BUILD_DIR)/lib/*.d $(BUILD_DIR)/cmd/*.d \
 	$(BUILD_DIR)/tests/unit/*.d)
 
-.PHONY: all units check check-asan deps lint install uninstall demo clean
+.PHONY: all units check check-asan deps lint install uninstall demo bench clean
 .DELETE_ON_ERROR:
 # Objects made by the chained pattern rules are kept, not deleted.
 .SECONDARY:
