@@ -51,8 +51,16 @@ struct pm_heap {
 
 	struct pm_obj *objs;
 	size_t nobjs, capobjs;
-	uint32_t *ohash;	/* object index + 1; 0 = empty */
-	size_t ohcap;
+	/*
+	 * Address -> object index + 1 (0 = none), one slot per 16 bytes of
+	 * every captured mapping: pymalloc and malloc put objects on 16-byte
+	 * boundaries, so a lookup is one array access. The few objects at an
+	 * 8-mod-16 address (static ones in a library's data) go in odd[].
+	 */
+	uint32_t *slots;
+	uint64_t *mapslot;	/* first slot of each mapping */
+	uint64_t *odd;		/* (address, index) pairs */
+	size_t nodd, capodd;
 
 	struct pm_type *types;
 	size_t ntypes, captypes;
@@ -119,10 +127,19 @@ field0(const struct pm_heap *h, uint64_t base, enum pm_layout_key key)
 	return field(h, base, key, &v) < 0 ? 0 : v;
 }
 
+/*
+ * Spread an address over the table: objects are 16-byte aligned and packed
+ * in pools, so their low bits say little; the finalizer of splitmix64
+ * mixes every bit into the low ones the table uses.
+ */
 static uint64_t
 mix(uint64_t a)
 {
-	return (a >> 3) * 0x9E3779B97F4A7C15ULL;
+	a ^= a >> 30;
+	a *= 0xbf58476d1ce4e5b9ULL;
+	a ^= a >> 27;
+	a *= 0x94d049bb133111ebULL;
+	return a ^ (a >> 31);
 }
 
 /* ---- the object and type indexes ---- */
@@ -152,12 +169,6 @@ hgrow(struct pm_heap *h, uint32_t **tab, size_t *cap, size_t n,
 	*tab = t;
 	*cap = ncap;
 	return 0;
-}
-
-static uint64_t
-okey(const struct pm_heap *h, uint32_t i)
-{
-	return h->objs[i].addr;
 }
 
 static uint64_t
@@ -191,10 +202,75 @@ hput(uint32_t *tab, size_t cap, uint64_t addr, uint32_t idx)
 	tab[j] = idx + 1;
 }
 
+/* The slot of addr in h->slots, or NULL (not captured, or 8 mod 16). */
+static uint32_t *
+slot_of(const struct pm_heap *h, uint64_t addr)
+{
+	const struct pm_map *m;
+
+	if (addr & 15)
+		return NULL;
+	m = pm_snap_map(h->s, addr);
+	if (m == NULL)
+		return NULL;
+	return &h->slots[h->mapslot[m - h->s->maps] + ((addr - m->start) >> 4)];
+}
+
 int64_t
 pm_heap_find(const struct pm_heap *h, uint64_t addr)
 {
-	return hfind(h->ohash, h->ohcap, addr, okey, h);
+	const uint32_t *sl;
+
+	if (h->slots && (sl = slot_of(h, addr)) != NULL)
+		return (int64_t)*sl - 1;
+	if ((addr & 15) != 8)
+		return -1;
+	/* odd[] holds (address, index) pairs; there are a few hundred. */
+	for (size_t i = 0; i < h->nodd; i++)
+		if (h->odd[2 * i] == addr)
+			return (int64_t)h->odd[2 * i + 1];
+	return -1;
+}
+
+/* Remember that object i lives at addr. */
+static int
+index_put(struct pm_heap *h, uint64_t addr, uint32_t i)
+{
+	uint32_t *sl = slot_of(h, addr);
+
+	if (sl) {
+		*sl = i + 1;
+		return 0;
+	}
+	if (h->nodd == h->capodd) {
+		size_t nc = h->capodd ? h->capodd * 2 : 64;
+		uint64_t *no = realloc(h->odd, nc * 2 * sizeof(*no));
+		if (no == NULL)
+			return -1;
+		h->odd = no;
+		h->capodd = nc;
+	}
+	h->odd[2 * h->nodd] = addr;
+	h->odd[2 * h->nodd + 1] = i;
+	h->nodd++;
+	return 0;
+}
+
+static int
+index_init(struct pm_heap *h)
+{
+	uint64_t n = 0;
+
+	h->mapslot = malloc((h->s->nmaps + 1) * sizeof(*h->mapslot));
+	if (h->mapslot == NULL)
+		return -1;
+	for (size_t i = 0; i < h->s->nmaps; i++) {
+		h->mapslot[i] = n;
+		n += (h->s->maps[i].end - h->s->maps[i].start + 15) >> 4;
+	}
+	h->mapslot[h->s->nmaps] = n;
+	h->slots = calloc(n ? n : 1, sizeof(*h->slots));
+	return h->slots ? 0 : -1;
 }
 
 /* ---- strings ---- */
@@ -1512,15 +1588,17 @@ add(struct pm_heap *h, uint64_t a, int guessed)
 		h->objs = no;
 		h->capobjs = nc;
 	}
-	if (h->nobjs >= UINT32_MAX - 1 ||
-	    hgrow(h, &h->ohash, &h->ohcap, h->nobjs + 1, okey) < 0) {
+	if (h->nobjs >= UINT32_MAX - 1) {
 		h->oom = 1;
 		return -1;
 	}
 	i = (int64_t)h->nobjs++;
 	h->objs[i] = (struct pm_obj){ .addr = a, .size = size, .type = (uint32_t)ti,
 	    .flags = (gc ? PM_OBJ_GC : 0) | (guessed ? PM_OBJ_CONSERVATIVE : 0) };
-	hput(h->ohash, h->ohcap, a, (uint32_t)i);
+	if (index_put(h, a, (uint32_t)i) < 0) {
+		h->oom = 1;
+		return -1;
+	}
 	if (push(h, (uint32_t)i) < 0) {
 		h->oom = 1;
 		return -1;
@@ -1774,6 +1852,10 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 	h->e = e;
 	h->progress = progress;
 	h->progress_arg = progress_arg;
+	if (index_init(h) < 0) {
+		pm_error(e, PM_EXIT_INPUT, "out of memory for the object index");
+		goto fail;
+	}
 	for (size_t i = 0; i < sizeof(kind_syms) / sizeof(kind_syms[0]); i++)
 		h->kind_type[kind_syms[i].kind] = pm_snap_sym(s, kind_syms[i].sym);
 	if (h->kind_type[PM_KIND_GEN] == 0)
@@ -1840,7 +1922,9 @@ pm_heap_close(struct pm_heap *h)
 	free(h->types);
 	free(h->thash);
 	free(h->objs);
-	free(h->ohash);
+	free(h->slots);
+	free(h->mapslot);
+	free(h->odd);
 	free(h->stack);
 	free(h->roots);
 	free(h);
