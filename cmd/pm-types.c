@@ -1,11 +1,15 @@
 /*
- * pm-types - count the objects of a snapshot by type.
+ * pm-types - count the objects of a snapshot by type, or compare the
+ * count with an earlier one and fail when a type grew too much.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "census.h"
 #include "heap.h"
 #include "out.h"
 #include "pm.h"
@@ -13,7 +17,10 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: pm-types [-cHq] [--csv | --json] [--dict-owners] [snapshot]\n";
+    "usage: pm-types [-cHq] [--csv | --json] [--dict-owners] [snapshot]\n"
+    "       pm-types [-cHq] [--csv | --json] [--dict-owners] --baseline old\n"
+    "                [--max-growth count] [--max-growth-bytes size]\n"
+    "                [--type type] [snapshot]\n";
 
 static void
 usage(FILE *fp, int status)
@@ -22,47 +29,66 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
+/* A bad combination of options: say why, then the usage. */
+static void
+usage_why(const char *why)
+{
+	pm_warn("%s", why);
+	usage(stderr, PM_EXIT_INPUT);
+}
+
 enum {
 	OPT_CSV = 256,
 	OPT_JSON,
 	OPT_DICT_OWNERS,
 	OPT_VERSION,
+	OPT_BASELINE,
+	OPT_MAX_GROWTH,
+	OPT_MAX_GROWTH_BYTES,
+	OPT_TYPE,
 };
 
 static const struct option longopts[] = {
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "count", no_argument, NULL, 'c' },
 	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "dict-owners", no_argument, NULL, OPT_DICT_OWNERS },
 	{ "header", no_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-growth", required_argument, NULL, OPT_MAX_GROWTH },
+	{ "max-growth-bytes", required_argument, NULL, OPT_MAX_GROWTH_BYTES },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-struct row {
-	uint64_t count, bytes;
-	const char *type;	/* type name */
-	const char *owner;	/* "dict of OWNER" rows */
-};
-
-static int
-cmp_rows(const void *a, const void *b, void *arg)
+/*
+ * A size: decimal bytes, or with a suffix K, M, G or T (either case) for
+ * binary multiples: 10M is 10485760. Dies with exit 2 when invalid.
+ */
+static int64_t
+parse_size(const char *s, const char *name)
 {
-	const struct row *x = a, *y = b;
-	int by_count = *(const int *)arg;
-	uint64_t kx = by_count ? x->count : x->bytes, ky = by_count ? y->count : y->bytes;
-	uint64_t sx = by_count ? x->bytes : x->count, sy = by_count ? y->bytes : y->count;
-	int c;
+	static const char units[] = "KMGT";
+	char *end;
+	long long v;
+	int shift = 0;
 
-	if (kx != ky)
-		return kx > ky ? -1 : 1;
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	if ((c = strcmp(x->type, y->type)) != 0)
-		return c;
-	return strcmp(x->owner ? x->owner : "", y->owner ? y->owner : "");
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end != s && *end != '\0' && end[1] == '\0') {
+		const char *u = strchr(units, *end & ~0x20);
+		if (*end != '\0' && u != NULL) {
+			shift = 10 * (int)(u - units + 1);
+			end++;
+		}
+	}
+	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE || v < 0 ||
+	    v > INT64_MAX >> shift)
+		pm_die(PM_EXIT_INPUT, "invalid %s value '%s'", name, s);
+	return (int64_t)v << shift;
 }
 
 static void
@@ -71,17 +97,95 @@ progress(void *arg, const char *phase, uint64_t done)
 	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
 }
 
+static void
+print_census(const struct pm_census *c, enum pm_out_format format, int header)
+{
+	static const char *const cols[] = { "COUNT", "BYTES", "TYPE" };
+	struct pm_out out;
+
+	pm_out_init(&out, stdout, format, header, cols, 3);
+	for (size_t i = 0; i < c->nrows; i++) {
+		pm_out_u64(&out, c->rows[i].count);
+		pm_out_u64(&out, c->rows[i].bytes);
+		pm_out_str(&out, c->rows[i].type);
+		pm_out_end(&out);
+	}
+	pm_out_u64(&out, c->count);
+	pm_out_u64(&out, c->bytes);
+	pm_out_str(&out, PM_CENSUS_TOTAL);
+	pm_out_end(&out);
+}
+
+static void
+print_delta(struct pm_out *out, const struct pm_census_delta *d)
+{
+	pm_out_delta(out, d->dcount);
+	pm_out_delta(out, d->dbytes);
+	pm_out_u64(out, d->count);
+	pm_out_u64(out, d->bytes);
+	pm_out_str(out, d->type);
+	pm_out_end(out);
+}
+
+/*
+ * Print what changed since then, and on stderr one line per limit of g
+ * a type passes. Returns the exit status: 1 when a limit was passed.
+ */
+static int
+print_growth(const struct pm_census *then, const struct pm_census *now,
+    const struct pm_census_gate *g, int by_count, enum pm_out_format format,
+    int header)
+{
+	static const char *const cols[] = {
+		"DCOUNT", "DBYTES", "COUNT", "BYTES", "TYPE"
+	};
+	struct pm_census_delta *rows, total;
+	struct pm_err err;
+	struct pm_out out;
+	size_t n;
+	int status = PM_EXIT_OK;
+
+	if (pm_census_diff(then, now, by_count, &rows, &n, &total, &err) < 0)
+		pm_die_err(&err);
+	pm_out_init(&out, stdout, format, header, cols, 5);
+	for (size_t i = 0; i < n; i++)
+		print_delta(&out, &rows[i]);
+	print_delta(&out, &total);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned trips = pm_census_gate_check(g, &rows[i]);
+		if (trips & PM_CENSUS_TRIP_COUNT)
+			pm_warn("%s grew by %" PRId64 " objects (limit %" PRId64 ")",
+			    rows[i].type, rows[i].dcount, g->max_count);
+		if (trips & PM_CENSUS_TRIP_BYTES)
+			pm_warn("%s grew by %" PRId64 " bytes (limit %" PRId64 ")",
+			    rows[i].type, rows[i].dbytes, g->max_bytes);
+		if (trips)
+			status = PM_EXIT_FINDING;
+	}
+	for (size_t i = 0; i < g->ntypes; i++)
+		if (!pm_census_has(then, g->types[i]) &&
+		    !pm_census_has(now, g->types[i]))
+			pm_warn("--type '%s' names no type in either census",
+			    g->types[i]);
+	free(rows);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const char *const cols[] = { "COUNT", "BYTES", "TYPE" };
 	enum pm_out_format format = PM_OUT_TSV;
-	int header = 0, dict_owners = 0, quiet = 0, by_count = 0, c;
+	int header = 0, quiet = 0, by_count = 0, c, status = PM_EXIT_OK;
+	unsigned flags = 0;
+	const char *baseline = NULL;
+	struct pm_census_gate gate = { .max_count = -1, .max_bytes = -1 };
+	char **types = NULL;
+	struct pm_census then, now;
 	struct pm_progress prog;
 	struct pm_snap snap;
 	struct pm_heap *heap;
 	struct pm_err err;
-	struct pm_out out;
 
 	while ((c = getopt_long(argc, argv, "cHhq", longopts, NULL)) != -1) {
 		switch (c) {
@@ -97,6 +201,9 @@ main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case OPT_BASELINE:
+			baseline = optarg;
+			break;
 		case OPT_CSV:
 			format = PM_OUT_CSV;
 			break;
@@ -104,7 +211,19 @@ main(int argc, char **argv)
 			format = PM_OUT_JSON;
 			break;
 		case OPT_DICT_OWNERS:
-			dict_owners = 1;
+			flags |= PM_CENSUS_DICT_OWNERS;
+			break;
+		case OPT_MAX_GROWTH:
+			gate.max_count = pm_parse_num(optarg, 0, INT64_MAX,
+			    "--max-growth");
+			break;
+		case OPT_MAX_GROWTH_BYTES:
+			gate.max_bytes = parse_size(optarg, "--max-growth-bytes");
+			break;
+		case OPT_TYPE:
+			types = pm_xreallocarray(types, gate.ntypes + 1,
+			    sizeof(*types));
+			types[gate.ntypes++] = optarg;
 			break;
 		case OPT_VERSION:
 			printf("pm-types %s\n", PM_VERSION);
@@ -118,8 +237,27 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc > 1)
 		usage(stderr, PM_EXIT_INPUT);
+	gate.types = types;
+	if (baseline == NULL && (gate.max_count >= 0 || gate.max_bytes >= 0))
+		usage_why("--max-growth and --max-growth-bytes need --baseline");
+	if (gate.ntypes && gate.max_count < 0 && gate.max_bytes < 0)
+		usage_why("--type needs --max-growth or --max-growth-bytes");
+	if (baseline && strcmp(baseline, "-") == 0 &&
+	    (argc == 0 || strcmp(argv[0], "-") == 0))
+		usage_why("--baseline - and the snapshot cannot both be standard "
+		    "input");
+	if (format == PM_OUT_CSV)
+		flags |= PM_CENSUS_CSV;
 
 	pm_progress_init(&prog, quiet);
+	if (baseline) {
+		pm_progress_show(&prog, "reading baseline");
+		if (pm_census_load(&then, baseline, flags, progress, &prog,
+		    &err) < 0) {
+			pm_progress_end(&prog);
+			pm_die_err(&err);
+		}
+	}
 	pm_progress_show(&prog, "reading snapshot");
 	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
 		pm_progress_end(&prog);
@@ -127,66 +265,20 @@ main(int argc, char **argv)
 	}
 	heap = pm_heap_open(&snap, progress, &prog, &err);
 	pm_progress_end(&prog);
-	if (heap == NULL)
+	if (heap == NULL || pm_census_build(&now, heap, flags, &err) < 0)
 		pm_die_err(&err);
-
-	size_t ntypes = pm_heap_ntypes(heap), nobjs = pm_heap_nobjs(heap);
-	const struct pm_type *types = pm_heap_types(heap);
-	const struct pm_obj *objs = pm_heap_objs(heap);
-	/* Rows 0..ntypes-1 by type; ntypes.. for "dict of T" by owner. */
-	struct row *rows = pm_xcalloc(2 * ntypes + 1, sizeof(*rows));
-	uint64_t tcount = 0, tbytes = 0;
-
-	for (size_t i = 0; i < nobjs; i++) {
-		const struct pm_obj *o = &objs[i];
-		struct row *r = &rows[o->type];
-		if (dict_owners && o->owner &&
-		    types[o->type].kind == PM_KIND_DICT && !types[o->type].heap)
-			r = &rows[ntypes + o->owner - 1];
-		r->count++;
-		r->bytes += o->size;
-		tcount++;
-		tbytes += o->size;
-	}
-	size_t n = 0;
-	for (size_t i = 0; i < 2 * ntypes; i++) {
-		if (rows[i].count == 0)
-			continue;
-		rows[n] = rows[i];
-		if (i < ntypes) {
-			rows[n].type = types[i].name;
-			rows[n].owner = NULL;
-		} else {
-			rows[n].type = "dict of ";
-			rows[n].owner = types[i - ntypes].name;
-		}
-		n++;
-	}
-	qsort_r(rows, n, sizeof(*rows), cmp_rows, &by_count);
-
-	pm_out_init(&out, stdout, format, header, cols, 3);
-	for (size_t i = 0; i < n; i++) {
-		pm_out_u64(&out, rows[i].count);
-		pm_out_u64(&out, rows[i].bytes);
-		if (rows[i].owner) {
-			size_t len = strlen(rows[i].owner) + 9;
-			char *name = pm_xmalloc(len);
-			snprintf(name, len, "dict of %s", rows[i].owner);
-			pm_out_str(&out, name);
-			free(name);
-		} else {
-			pm_out_str(&out, rows[i].type);
-		}
-		pm_out_end(&out);
-	}
-	pm_out_u64(&out, tcount);
-	pm_out_u64(&out, tbytes);
-	pm_out_str(&out, "(total)");
-	pm_out_end(&out);
-
-	free(rows);
 	pm_heap_close(heap);
 	pm_snap_close(&snap);
+
+	if (baseline) {
+		status = print_growth(&then, &now, &gate, by_count, format, header);
+		pm_census_release(&then);
+	} else {
+		pm_census_sort(&now, by_count);
+		print_census(&now, format, header);
+	}
+	pm_census_release(&now);
+	free(types);
 	pm_close_stdout();
-	return PM_EXIT_OK;
+	return status;
 }
