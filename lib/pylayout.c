@@ -259,7 +259,38 @@
 	X(TPFLAGS_MANAGED_WEAKREF,		-1,	-1,	-1,	-1,	8,	8) \
 	X(TPFLAGS_INLINE_VALUES,		-1,	-1,	-1,	-1,	-1,	4) \
 	X(IMMORTAL_REFCNT,			-1,	-1,	-1,	-1,	4294967295,	4294967295) \
-	X(NUM_GENERATIONS,			3,	3,	3,	3,	3,	3)
+	X(NUM_GENERATIONS,			3,	3,	3,	3,	3,	3) \
+	/* pm-tasks: frames, generators, opcodes (values, not offsets) */ \
+	X(CODE_FIRSTTRACEABLE,			-1,	-1,	-1,	168,	176,	184) \
+	X(FRAME_STATE,				-1,	-1,	108,	-1,	-1,	-1) \
+	X(OP_YIELD_FROM,			72,	72,	72,	-1,	-1,	-1) \
+	X(OP_RESUME,				-1,	-1,	-1,	151,	151,	149) \
+	X(OP_RESUME_ALT,			-1,	-1,	-1,	150,	240,	207) \
+	X(OP_BEFORE_WITH,			143,	143,	143,	53,	53,	2) \
+	/* \
+	 * _asyncio's FutureObj and TaskObj and _thread's lock and RLock are \
+	 * private to Modules/_asynciomodule.c and Modules/_threadmodule.c, \
+	 * so no header can check them: the fields are FutureObj_HEAD's \
+	 * order in each version's source, and the offsets were measured \
+	 * with ctypes on live objects of every version (id(task.get_coro()), \
+	 * id(task.get_name()), id(task._fut_waiter), a future's callback, \
+	 * result and exception; the state word that reads 0, 1, 2 for a \
+	 * pending, cancelled and finished future; an RLock held twice by a \
+	 * thread: its ident and 2; the byte a Lock's acquire sets). \
+	 * tests/pm-tasks.bats measures them again on each interpreter. \
+	 */ \
+	X(FUTURE_LOOP,				16,	16,	16,	16,	16,	16) \
+	X(FUTURE_CALLBACK0,			24,	24,	24,	24,	24,	24) \
+	X(FUTURE_CALLBACKS,			40,	40,	40,	40,	40,	40) \
+	X(FUTURE_EXCEPTION,			48,	48,	48,	48,	48,	48) \
+	X(FUTURE_RESULT,			56,	56,	64,	64,	64,	64) \
+	X(FUTURE_STATE,				72,	80,	88,	88,	88,	96) \
+	X(TASK_FUT_WAITER,			104,	144,	152,	128,	128,	112) \
+	X(TASK_CORO,				112,	152,	160,	136,	136,	120) \
+	X(TASK_NAME,				120,	160,	168,	144,	144,	128) \
+	X(LOCK_LOCKED,				32,	32,	32,	32,	32,	32) \
+	X(RLOCK_OWNER,				24,	24,	24,	24,	24,	24) \
+	X(RLOCK_COUNT,				32,	32,	32,	32,	32,	32)
 
 /* Every key has exactly one row, in the order of PM_LAYOUT_KEYS. */
 #define ROW_POS(k, a, b, c, d, e, f)	ROW_##k,

@@ -231,7 +231,29 @@
 	X(TPFLAGS_MANAGED_WEAKREF)	/* 3.12+ */ \
 	X(TPFLAGS_INLINE_VALUES)	/* 3.13 */ \
 	X(IMMORTAL_REFCNT)		/* _Py_IMMORTAL_REFCNT (3.12+), low 32 bits */ \
-	X(NUM_GENERATIONS)
+	X(NUM_GENERATIONS) \
+	/* pm-tasks: frames, generators, opcodes (values, not offsets) */ \
+	X(CODE_FIRSTTRACEABLE)		/* _co_firsttraceable (3.11+) */ \
+	X(FRAME_STATE)			/* PyFrameObject.f_state (3.10) */ \
+	X(OP_YIELD_FROM)		/* YIELD_FROM (3.8-3.10) */ \
+	X(OP_RESUME)			/* RESUME (3.11+) */ \
+	X(OP_RESUME_ALT)		/* RESUME_QUICK 3.11, INSTRUMENTED_RESUME 3.12, \
+					   RESUME_CHECK 3.13 */ \
+	X(OP_BEFORE_WITH)		/* SETUP_WITH (<= 3.10), BEFORE_WITH (3.11+) */ \
+	/* _asyncio FutureObj / TaskObj (Modules/_asynciomodule.c) */ \
+	X(FUTURE_LOOP)			/* fut_loop */ \
+	X(FUTURE_CALLBACK0)		/* fut_callback0 */ \
+	X(FUTURE_CALLBACKS)		/* fut_callbacks (a list or NULL) */ \
+	X(FUTURE_EXCEPTION)		/* fut_exception */ \
+	X(FUTURE_RESULT)		/* fut_result */ \
+	X(FUTURE_STATE)			/* fut_state: 0 pending, 1 cancelled, 2 finished */ \
+	X(TASK_FUT_WAITER)		/* task_fut_waiter: what the task awaits */ \
+	X(TASK_CORO)			/* task_coro */ \
+	X(TASK_NAME)			/* task_name: str, or an int N for "Task-N" */ \
+	/* _thread lock and RLock (Modules/_threadmodule.c) */ \
+	X(LOCK_LOCKED)			/* lockobject.locked (char) */ \
+	X(RLOCK_OWNER)			/* rlockobject.rlock_owner: thread ident */ \
+	X(RLOCK_COUNT)			/* rlockobject.rlock_count */
 
 enum pm_layout_key {
 #define PM_LAYOUT_ENUM(k) PM_L_##k,

@@ -51,6 +51,8 @@
 #include "internal/pycore_typeobject.h"
 #endif
 
+#include <opcode.h>
+
 #define KEY(k, v)	printf("%s %lld\n", #k, (long long)(v))
 #define OFF(k, T, m)	KEY(k, offsetof(T, m))
 #define SIZE(k, T)	KEY(k, sizeof(T))
@@ -543,6 +545,39 @@ gen(void)
 	OFF(WEAKREF_CALLBACK, PyWeakReference, wr_callback);
 }
 
+/* pm-tasks: frames, generators, opcodes. */
+static void
+tasks(void)
+{
+#if PY_VERSION_HEX >= 0x030b0000
+	OFF(CODE_FIRSTTRACEABLE, PyCodeObject, _co_firsttraceable);
+#else
+	NONE(CODE_FIRSTTRACEABLE);
+#endif
+#if PY_VERSION_HEX >= 0x030a0000 && PY_VERSION_HEX < 0x030b0000
+	OFF(FRAME_STATE, PyFrameObject, f_state);
+#else
+	NONE(FRAME_STATE);
+#endif
+#if PY_VERSION_HEX < 0x030b0000
+	KEY(OP_YIELD_FROM, YIELD_FROM);
+	NONE(OP_RESUME);
+	NONE(OP_RESUME_ALT);
+	KEY(OP_BEFORE_WITH, SETUP_WITH);
+#else
+	NONE(OP_YIELD_FROM);
+	KEY(OP_RESUME, RESUME);
+#if PY_VERSION_HEX < 0x030c0000
+	KEY(OP_RESUME_ALT, RESUME_QUICK);
+#elif PY_VERSION_HEX < 0x030d0000
+	KEY(OP_RESUME_ALT, INSTRUMENTED_RESUME);
+#else
+	KEY(OP_RESUME_ALT, RESUME_CHECK);
+#endif
+	KEY(OP_BEFORE_WITH, BEFORE_WITH);
+#endif
+}
+
 int
 main(void)
 {
@@ -558,5 +593,6 @@ main(void)
 	code();
 	frame();
 	gen();
+	tasks();
 	return ferror(stdout) || fclose(stdout) != 0;
 }
