@@ -292,6 +292,7 @@ struct reader {
 	size_t insz;
 	ZSTD_inBuffer ib;
 	int eof;
+	size_t zret;		/* last ZSTD_decompressStream result; 0 = frame done */
 	uint64_t consumed;	/* uncompressed bytes delivered */
 	struct pm_err *e;
 };
@@ -359,6 +360,7 @@ get(struct reader *r, void *dst, size_t n)
 			return pm_error(r->e, PM_EXIT_INPUT,
 			    "cannot read '%s': corrupt compressed stream: %s",
 			    r->name, ZSTD_getErrorName(ret));
+		r->zret = ret;
 		got += ob.pos;
 	}
 	r->consumed += n;
@@ -642,36 +644,33 @@ check_end(struct reader *r)
 	if (r->mm)
 		return r->pos == r->mmlen ? 0 :
 		    bad(r, "trailing data after the end of the snapshot");
-	/* Drain the stream: zstd verifies the checksum at the frame end. */
+	/*
+	 * Drain the stream: zstd verifies the checksum at the frame end, and
+	 * only a frame that ended (result 0) is complete: a stream cut inside
+	 * its checksum has every record but is still truncated.
+	 */
 	for (;;) {
 		if (r->dc) {
 			ZSTD_outBuffer ob = { &c, 1, 0 };
 			size_t ret;
-			if (r->ib.pos == r->ib.size) {
-				if (r->eof)
-					break;
-				if (fill(r) < 0)
-					return -1;
-				if (r->eof)
-					break;
-			}
+			int last;
+			if (r->ib.pos == r->ib.size && !r->eof && fill(r) < 0)
+				return -1;
+			last = r->ib.pos == r->ib.size && r->eof;
+			if (last && r->zret == 0)
+				break;
 			ret = ZSTD_decompressStream(r->dc, &ob, &r->ib);
 			if (ZSTD_isError(ret))
 				return pm_error(r->e, PM_EXIT_INPUT,
 				    "cannot read '%s': corrupt compressed "
 				    "stream: %s", r->name,
 				    ZSTD_getErrorName(ret));
+			r->zret = ret;
 			if (ob.pos)
 				return bad(r, "trailing data after the end of "
 				    "the snapshot");
-			if (ret == 0 && r->ib.pos == r->ib.size && r->eof)
-				break;
-			if (ret != 0 && r->ib.pos == r->ib.size) {
-				if (fill(r) < 0)
-					return -1;
-				if (r->eof)
-					return truncated(r);
-			}
+			if (last)
+				return ret == 0 ? 0 : truncated(r);
 		} else {
 			if (r->ib.pos == r->ib.size) {
 				if (r->eof || fill(r) < 0 || r->eof)
@@ -769,6 +768,7 @@ pm_snap_fdopen(struct pm_snap *s, int fd, const char *name, struct pm_err *e)
 	memcpy(head, r.in, 4);
 	if (get32(head) == ZSTD_MAGICNUMBER) {
 		r.dc = ZSTD_createDCtx();
+		r.zret = 1;
 		if (r.dc == NULL) {
 			pm_error(e, PM_EXIT_INPUT, "out of memory");
 			goto out;
