@@ -802,6 +802,42 @@ out:
 }
 
 int
+pm_snap_memopen(struct pm_snap *s, const void *buf, size_t len,
+    const char *name, struct pm_err *e)
+{
+	struct reader r = { .name = name, .fd = -1, .e = e, .eof = 1 };
+	const unsigned char *b = buf;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (len == 0)
+		return pm_error(e, PM_EXIT_INPUT, "cannot read '%s': empty file",
+		    name);
+	if (len < 4 || (get32(b) != ZSTD_MAGICNUMBER && b[0] != magic[0]))
+		return bad(&r, "not a pmtools snapshot");
+	if (get32(b) == ZSTD_MAGICNUMBER) {
+		/* All the input is there: get() never calls fill(). */
+		if ((r.dc = ZSTD_createDCtx()) == NULL)
+			return pm_error(e, PM_EXIT_INPUT, "out of memory");
+		r.zret = 1;
+		r.ib.src = b;
+		r.ib.size = len;
+	} else {
+		/* Read in place, like a mapped file; s does not own buf. */
+		r.mm = b;
+		r.mmlen = len;
+	}
+	if (read_records(&r, s) < 0 || check_end(&r) < 0 || finish(&r, s) < 0)
+		goto out;
+	rc = 0;
+out:
+	ZSTD_freeDCtx(r.dc);
+	if (rc < 0)
+		pm_snap_close(s);
+	return rc;
+}
+
+int
 pm_snap_open(struct pm_snap *s, const char *path, struct pm_err *e)
 {
 	int fd, rc;

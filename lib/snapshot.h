@@ -106,6 +106,15 @@ int pm_snap_open(struct pm_snap *s, const char *path, struct pm_err *e);
 int pm_snap_fdopen(struct pm_snap *s, int fd, const char *name,
     struct pm_err *e);
 
+/*
+ * Read a snapshot held in memory, either form. The uncompressed form is
+ * read in place: mapping data point into buf, which the caller keeps
+ * (unchanged) until pm_snap_close(s), and which s never frees. name is
+ * used in messages.
+ */
+int pm_snap_memopen(struct pm_snap *s, const void *buf, size_t len,
+    const char *name, struct pm_err *e);
+
 /* Release everything pm_snap_open gave s. */
 void pm_snap_close(struct pm_snap *s);
 
