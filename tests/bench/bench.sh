@@ -29,10 +29,12 @@ trap cleanup EXIT
 # run NAME [-i IN] CMD...: time CMD, record "wall rss" under NAME.
 declare -A WALL RSS
 run() {
-	local name=$1 r
+	local name=$1 r w m st
 	shift
 	r=$("$PM_UNIT/bench-run" "$@" 2>&1 >/dev/null | tail -n 1)
-	read -r WALL[$name] RSS[$name] st <<<"$r"
+	read -r w m st <<<"$r"
+	WALL[$name]=$w
+	RSS[$name]=$m
 	if [ "$st" != 0 ]; then
 		echo "bench: $name failed (exit $st): $*" >&2
 		exit 1
