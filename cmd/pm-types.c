@@ -2,7 +2,6 @@
  * pm-types - count the objects of a snapshot by type, or compare the
  * count with an earlier one and fail when a type grew too much.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,30 +64,37 @@ static const struct option longopts[] = {
 };
 
 /*
- * A size: decimal bytes, or with a suffix K, M, G or T (either case) for
+ * A limit: decimal digits only (no sign, no blanks), at most INT64_MAX;
+ * with sizes, optionally followed by K, M, G or T (either case) for
  * binary multiples: 10M is 10485760. Dies with exit 2 when invalid.
  */
 static int64_t
-parse_size(const char *s, const char *name)
+parse_limit(const char *s, const char *name, int sizes)
 {
 	static const char units[] = "KMGT";
-	char *end;
-	long long v;
+	const char *p = s;
+	int64_t v = 0;
 	int shift = 0;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end != s && *end != '\0' && end[1] == '\0') {
-		const char *u = strchr(units, *end & ~0x20);
-		if (*end != '\0' && u != NULL) {
-			shift = 10 * (int)(u - units + 1);
-			end++;
+	if (*p < '0' || *p > '9')
+		pm_die(PM_EXIT_INPUT, "invalid %s value '%s'", name, s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			pm_die(PM_EXIT_INPUT, "invalid %s value '%s'", name, s);
+		v = v * 10 + (*p - '0');
+	}
+	if (sizes && *p != '\0' && p[1] == '\0') {
+		for (int i = 0; units[i] != '\0'; i++) {
+			if (*p == units[i] || *p == units[i] - 'A' + 'a') {
+				shift = 10 * (i + 1);
+				p++;
+				break;
+			}
 		}
 	}
-	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE || v < 0 ||
-	    v > INT64_MAX >> shift)
+	if (*p != '\0' || v > INT64_MAX >> shift)
 		pm_die(PM_EXIT_INPUT, "invalid %s value '%s'", name, s);
-	return (int64_t)v << shift;
+	return v << shift;
 }
 
 static void
@@ -214,11 +220,11 @@ main(int argc, char **argv)
 			flags |= PM_CENSUS_DICT_OWNERS;
 			break;
 		case OPT_MAX_GROWTH:
-			gate.max_count = pm_parse_num(optarg, 0, INT64_MAX,
-			    "--max-growth");
+			gate.max_count = parse_limit(optarg, "--max-growth", 0);
 			break;
 		case OPT_MAX_GROWTH_BYTES:
-			gate.max_bytes = parse_size(optarg, "--max-growth-bytes");
+			gate.max_bytes = parse_limit(optarg, "--max-growth-bytes",
+			    1);
 			break;
 		case OPT_TYPE:
 			types = pm_xreallocarray(types, gate.ntypes + 1,
