@@ -398,12 +398,19 @@ bad(struct reader *r, const char *what)
 static int
 keep(struct pm_snap *s, void *p)
 {
-	void **b = realloc(s->bufs_, (s->nbufs_ + 1) * sizeof(*b));
+	size_t n = s->nbufs_;
 
-	if (b == NULL)
-		return -1;
-	s->bufs_ = b;
-	b[s->nbufs_++] = p;
+	/*
+	 * The array doubles when full (at 8, 16, 32 ...): one buffer per
+	 * record, and a hostile snapshot may hold millions of records.
+	 */
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+		void **b = realloc(s->bufs_, (n ? 2 * n : 8) * sizeof(*b));
+		if (b == NULL)
+			return -1;
+		s->bufs_ = b;
+	}
+	s->bufs_[s->nbufs_++] = p;
 	return 0;
 }
 
