@@ -59,7 +59,6 @@ ROUND = 0
 
 
 def write_truth(added):
-    global ROUND
     lines = [
         "round %d" % ROUND,
         "added.count %d" % len(added),
@@ -93,8 +92,9 @@ def main():
     mode = sys.argv[2] if len(sys.argv) > 2 else "signal"
     rate = int(sys.argv[3]) if len(sys.argv) > 3 else 500
     grow(1000)
-    write_truth([])
+    # The handler first: whoever sees the truth file may signal at once.
     signal.signal(signal.SIGUSR1, on_usr1)
+    write_truth([])
     print("READY", flush=True)
     if mode == "signal":
         while True:
