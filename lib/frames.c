@@ -283,6 +283,32 @@ attr_cb(void *arg, const struct pm_edge *e)
 	return 0;
 }
 
+/*
+ * name in the __dict__ of the classes of type t's __mro__ (a class
+ * attribute, such as asyncio's Future._state before the first change).
+ */
+static uint64_t
+class_attr(const struct pm_heap *h, uint64_t t, const char *name)
+{
+	const struct pm_snap *s = pm_heap_snap(h);
+	const struct pm_layout *l = pm_heap_layout(h);
+	uint64_t mro, n, v;
+
+	if (pm_snap_u64(s, t + (uint64_t)PM_L(l, TYPE_MRO), &mro) < 0 ||
+	    pm_snap_u64(s, mro + (uint64_t)PM_L(l, VAROBJECT_SIZE), &n) < 0 ||
+	    n > 256)
+		return 0;
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t c, d;
+		if (pm_snap_u64(s, mro + (uint64_t)PM_L(l, TUPLE_ITEMS) + 8 * k, &c) < 0 ||
+		    pm_snap_u64(s, c + (uint64_t)PM_L(l, TYPE_DICT), &d) < 0)
+			return 0;
+		if ((v = pm_frames_dict_get(h, d, name)) != 0)
+			return v;
+	}
+	return 0;
+}
+
 uint64_t
 pm_frames_attr(const struct pm_heap *h, uint64_t obj, const char *name)
 {
@@ -301,6 +327,8 @@ pm_frames_attr(const struct pm_heap *h, uint64_t obj, const char *name)
 	if (df.value == 0 && ty->dictoffset > 0 &&
 	    pm_snap_u64(pm_heap_snap(h), obj + (uint64_t)ty->dictoffset, &d) == 0)
 		df.value = pm_frames_dict_get(h, d, name);
+	if (df.value == 0)
+		df.value = class_attr(h, ty->addr, name);
 	return df.value;
 }
 
