@@ -142,6 +142,33 @@ mix(uint64_t a)
 	return a ^ (a >> 31);
 }
 
+/*
+ * Brent's cycle detection over a linked list: call for each node in
+ * turn; true once a node comes round again. Bounded lists (MAX_FRAMES)
+ * would end anyway, but only after a million turns of the loop.
+ */
+struct loopcheck {
+	int have;
+	uint64_t saved, power, lam;
+};
+
+static int
+looped(struct loopcheck *c, uint64_t node)
+{
+	if (!c->have) {
+		*c = (struct loopcheck){ 1, node, 1, 0 };
+		return 0;
+	}
+	if (node == c->saved)
+		return 1;
+	if (++c->lam == c->power) {
+		c->saved = node;
+		c->power *= 2;
+		c->lam = 0;
+	}
+	return 0;
+}
+
 /* ---- the object and type indexes ---- */
 
 static int
@@ -1711,14 +1738,27 @@ walk_gc_list(struct pm_heap *h, uint64_t head)
 }
 
 static int
+frame_loop(struct pm_heap *h, uint64_t ts)
+{
+	return pm_error(h->e, PM_EXIT_INPUT, "corrupt snapshot: frame chain "
+	    "of thread state 0x%llx loops", (unsigned long long)ts);
+}
+
+static int
 walk_threads(struct pm_heap *h, uint64_t interp)
 {
 	const struct pm_layout *l = h->l;
 	uint64_t ts = field0(h, interp, PM_L_INTERP_TSTATE_HEAD);
+	struct loopcheck tl = { 0 };
 
 	for (int n = 0; ts && n < MAX_THREADS; n++) {
 		struct pm_root r = { .kind = PM_ROOT_THREAD, .tstate = ts };
+		struct loopcheck fl = { 0 };
 		uint64_t f = 0;
+		if (looped(&tl, ts))
+			return pm_error(h->e, PM_EXIT_INPUT, "corrupt snapshot: "
+			    "thread list of interpreter 0x%llx loops",
+			    (unsigned long long)interp);
 		if (add_root(h, field0(h, ts, PM_L_TSTATE_DICT), r) < 0)
 			return -1;
 		if (PM_L(l, TSTATE_FRAME) >= 0) {
@@ -1726,6 +1766,8 @@ walk_threads(struct pm_heap *h, uint64_t interp)
 			r.kind = PM_ROOT_FRAME;
 			f = field0(h, ts, PM_L_TSTATE_FRAME);
 			for (uint32_t k = 0; f && k < MAX_FRAMES; k++) {
+				if (looped(&fl, f))
+					return frame_loop(h, ts);
 				r.frame = f;
 				r.depth = k;
 				if (add_root(h, f, r) < 0)
@@ -1740,6 +1782,8 @@ walk_threads(struct pm_heap *h, uint64_t interp)
 				f = field0(h, field0(h, ts, PM_L_TSTATE_CFRAME),
 				    PM_L_CFRAME_CURRENT_FRAME);
 			for (uint32_t k = 0; f && k < MAX_FRAMES; k++) {
+				if (looped(&fl, f))
+					return frame_loop(h, ts);
 				fr.r.frame = f;
 				fr.r.depth = k;
 				if (visit_iframe(h, f, frame_root_cb, &fr) != 0 || h->oom)
@@ -1831,6 +1875,7 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
     void *progress_arg, struct pm_err *e)
 {
 	struct pm_heap *h;
+	struct loopcheck il = { 0 };
 	uint64_t interp;
 	char vbuf[16];
 	int minor;
@@ -1874,8 +1919,13 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 		goto fail;
 	}
 	for (int n = 0; interp && n < MAX_INTERPS; n++) {
-		if (walk_interp(h, interp) < 0)
+		if (looped(&il, interp)) {
+			pm_error(e, PM_EXIT_INPUT, "corrupt snapshot: interpreter "
+			    "list loops at 0x%llx", (unsigned long long)interp);
 			goto fail;
+		}
+		if (walk_interp(h, interp) < 0)
+			goto oom;
 		interp = field0(h, interp, PM_L_INTERP_NEXT);
 	}
 	/* Singletons that no container may hold. */
@@ -1885,7 +1935,7 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 	for (size_t i = 0; i < sizeof(singletons) / sizeof(singletons[0]); i++)
 		if (add_root(h, pm_snap_sym(s, singletons[i]),
 		    (struct pm_root){ .kind = PM_ROOT_STATIC }) < 0)
-			goto fail;
+			goto oom;
 
 	while (h->nstack > 0) {
 		struct walk w = { h, h->stack[--h->nstack] };
@@ -1893,17 +1943,20 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 		if (h->oom)
 			break;
 	}
-	if (h->oom) {
-		pm_error(e, PM_EXIT_INPUT, "out of memory indexing %zu objects",
-		    h->nobjs);
-		goto fail;
-	}
+	if (h->oom)
+		goto oom;
 	free(h->stack);
 	h->stack = NULL;
 	h->capstack = 0;
 	if (h->progress)
 		h->progress(h->progress_arg, "done", h->nobjs);
 	return h;
+oom:
+	/* A corrupt interpreter state fills e itself; running out of memory
+	 * does not. */
+	if (h->oom)
+		pm_error(e, PM_EXIT_INPUT, "out of memory indexing %zu objects",
+		    h->nobjs);
 fail:
 	pm_heap_close(h);
 	return NULL;
