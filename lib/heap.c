@@ -1468,13 +1468,15 @@ pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn, void *arg)
 		break;
 	case PM_KIND_DEQUE: {
 		uint64_t li = 0, blk = 0;
+		struct loopcheck bl = { 0 };
 		n = 0;
 		field(h, a, PM_L_VAROBJECT_SIZE, &n);
 		rd64(h, a + DEQUE_LEFTINDEX, &li);
 		rd64(h, a + DEQUE_LEFTBLOCK, &blk);
+		/* A size that lies over blocks that link in a loop: stop. */
 		for (uint64_t j = 0; j < n && j < MAX_CONTAINER && li < DEQUE_BLOCKLEN;) {
 			const unsigned char *p = pm_snap_ptr(h->s, blk, DEQUE_BLOCK_SIZE);
-			if (p == NULL)
+			if (p == NULL || looped(&bl, blk))
 				break;
 			for (; li < DEQUE_BLOCKLEN && j < n; li++, j++)
 				if ((r = edge(fn, arg, PM_EDGE_ITEM,
