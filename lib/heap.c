@@ -440,6 +440,8 @@ struct dictview {
 	uint64_t log2_index_bytes;
 };
 
+static uint64_t keys_bytes(const struct pm_heap *h, const struct dictview *v);
+
 /* Describe a keys object (shared or not). */
 static int
 keys_view(const struct pm_heap *h, uint64_t keys, struct dictview *v)
@@ -487,6 +489,9 @@ keys_view(const struct pm_heap *h, uint64_t keys, struct dictview *v)
 		}
 	}
 	if (v->nentries > v->size)
+		return -1;
+	/* A size that lies is caught here: the table must be captured. */
+	if (pm_snap_ptr(h->s, keys, (size_t)keys_bytes(h, v)) == NULL)
 		return -1;
 	return 0;
 }
@@ -1595,6 +1600,10 @@ add(struct pm_heap *h, uint64_t a, int guessed)
 	if (ti < 0)
 		return -1;
 	size = obj_size(h, a, &h->types[ti], &gc);
+	/* Sizes come from the object's own fields: one that says it is
+	 * bigger than the whole snapshot is lying, and is no object. */
+	if (size > h->s->data_bytes)
+		return -1;
 	/* A static type object is a bare PyTypeObject, whatever its metatype. */
 	if (!pm_snap_ptr(h->s, a, h->types[ti].kind == PM_KIND_TYPE ?
 	    (size_t)PM_L(h->l, TYPE_SIZE) : (size_t)h->types[ti].basicsize))
