@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "dominator.h"
 #include "pm.h"
 
@@ -16,6 +17,7 @@
 #define PROGRESS_EVERY (1u << 20)
 
 struct lt {
+	size_t nn;		/* entries of each array */
 	uint32_t *dfn;		/* node -> DFS number, 0 = not reached */
 	uint32_t *vert;		/* DFS number -> node */
 	uint32_t *par;		/* DFS parent */
@@ -62,17 +64,19 @@ eval(struct lt *t, uint32_t v)
 static void
 lt_free(struct lt *t)
 {
-	free(t->dfn);
-	free(t->vert);
-	free(t->par);
-	free(t->semi);
-	free(t->anc);
-	free(t->lab);
-	free(t->idm);
-	free(t->bhead);
-	free(t->bnext);
-	free(t->stack);
-	free(t->isroot);
+	size_t b = t->nn * sizeof(uint32_t);
+
+	pm_big_free(t->dfn, b);
+	pm_big_free(t->vert, b);
+	pm_big_free(t->par, b);
+	pm_big_free(t->semi, b);
+	pm_big_free(t->anc, b);
+	pm_big_free(t->lab, b);
+	pm_big_free(t->idm, b);
+	pm_big_free(t->bhead, b);
+	pm_big_free(t->bnext, b);
+	pm_big_free(t->stack, b);
+	pm_big_free(t->isroot, t->nn / 8 + 1);
 }
 
 /* Iterative DFS from the super-root numbering vertices in preorder. */
@@ -133,17 +137,18 @@ pm_dom_compute(struct pm_dom *d, const struct pm_domgraph *g,
 	if (n > MAX_NODES)
 		return pm_error(e, PM_EXIT_INPUT, "too many nodes for the "
 		    "dominator tree (%zu)", n);
-	t.dfn = calloc(nn, sizeof(uint32_t));
-	t.vert = malloc(nn * sizeof(uint32_t));
-	t.par = malloc(nn * sizeof(uint32_t));
-	t.semi = malloc(nn * sizeof(uint32_t));
-	t.anc = malloc(nn * sizeof(uint32_t));
-	t.lab = malloc(nn * sizeof(uint32_t));
-	t.idm = malloc(nn * sizeof(uint32_t));
-	t.bhead = malloc(nn * sizeof(uint32_t));
-	t.bnext = malloc(nn * sizeof(uint32_t));
-	t.stack = malloc(nn * sizeof(uint32_t));
-	t.isroot = calloc(nn / 8 + 1, 1);
+	t.nn = nn;
+	t.dfn = pm_big_alloc(nn * sizeof(uint32_t));
+	t.vert = pm_big_alloc(nn * sizeof(uint32_t));
+	t.par = pm_big_alloc(nn * sizeof(uint32_t));
+	t.semi = pm_big_alloc(nn * sizeof(uint32_t));
+	t.anc = pm_big_alloc(nn * sizeof(uint32_t));
+	t.lab = pm_big_alloc(nn * sizeof(uint32_t));
+	t.idm = pm_big_alloc(nn * sizeof(uint32_t));
+	t.bhead = pm_big_alloc(nn * sizeof(uint32_t));
+	t.bnext = pm_big_alloc(nn * sizeof(uint32_t));
+	t.stack = pm_big_alloc(nn * sizeof(uint32_t));
+	t.isroot = pm_big_alloc(nn / 8 + 1);
 	if (!t.dfn || !t.vert || !t.par || !t.semi || !t.anc || !t.lab ||
 	    !t.idm || !t.bhead || !t.bnext || !t.stack || !t.isroot) {
 		lt_free(&t);
@@ -209,8 +214,8 @@ pm_dom_compute(struct pm_dom *d, const struct pm_domgraph *g,
 void
 pm_dom_release(struct pm_dom *d)
 {
-	free(d->idom);
-	free(d->order);
+	pm_big_free(d->idom, (d->n + 2) * sizeof(uint32_t));
+	pm_big_free(d->order, (d->n + 2) * sizeof(uint32_t));
 	memset(d, 0, sizeof(*d));
 }
 

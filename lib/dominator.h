@@ -12,7 +12,8 @@
  * millions of nodes does not exhaust the stack, and correct on any graph,
  * cycles included.
  *
- * Memory: 40 bytes per node while computing, 8 kept (idom and the order).
+ * Memory: 40 bytes per node while computing, 8 kept (idom and the order),
+ * from bigmem.h.
  */
 #ifndef PM_DOMINATOR_H
 #define PM_DOMINATOR_H
