@@ -370,36 +370,33 @@ add_frame(struct pm_aio *a, const struct pm_frame *f)
 	return 0;
 }
 
+static const char *any_typename(struct pm_aio *a, uint64_t o);
+
 /* The generator an awaitable wrapper stands for, or 0. */
 static uint64_t
-unwrap_gen(const struct pm_aio *a, uint64_t o)
+unwrap_gen(struct pm_aio *a, uint64_t o)
 {
-	const char *t = pm_frames_typename(a->h, o);
+	const char *t = any_typename(a, o);
 
-	if (strcmp(t, "coroutine_wrapper") == 0 ||
+	if (t != NULL && (strcmp(t, "coroutine_wrapper") == 0 ||
 	    strcmp(t, "async_generator_asend") == 0 ||
-	    strcmp(t, "async_generator_athrow") == 0)
+	    strcmp(t, "async_generator_athrow") == 0))
 		return rd64(a, o + WRAPPED_GEN);
 	return 0;
 }
 
 /*
  * A generator, coroutine or async generator (they share the generator
- * header). The heap gives PyGen_Type's kind to generators only.
+ * header), by its type's name: the heap gives PyGen_Type's kind to
+ * generators only, and may not have indexed a coroutine at all.
  */
 static int
-is_gen(const struct pm_aio *a, uint64_t o)
+is_gen(struct pm_aio *a, uint64_t o)
 {
-	int64_t i = pm_heap_find(a->h, o);
-	const char *t;
+	const char *t = any_typename(a, o);
 
-	if (i < 0)
-		return 0;
-	if (pm_heap_type_of(a->h, (size_t)i)->kind == PM_KIND_GEN)
-		return 1;
-	t = pm_heap_type_of(a->h, (size_t)i)->name;
-	return strcmp(t, "coroutine") == 0 || strcmp(t, "async_generator") == 0 ||
-	    strcmp(t, "generator") == 0;
+	return t != NULL && (strcmp(t, "coroutine") == 0 ||
+	    strcmp(t, "async_generator") == 0 || strcmp(t, "generator") == 0);
 }
 
 /* The coroutine stack of task t: coro -> awaited coroutine -> ... */
@@ -808,27 +805,33 @@ lock_descr(struct pm_aio *a, uint64_t o, const char *name)
 }
 
 /*
- * The lock a thread blocks on, from its innermost frame: at SETUP_WITH /
- * BEFORE_WITH the topmost bound lock.__exit__ on the value stack (the
- * with statement put it there before calling __enter__); otherwise the
- * topmost lock.acquire call: a method descriptor "acquire" followed by
- * its lock (LOAD_METHOD / LOAD_ATTR's pair), or a bound lock.acquire.
+ * The lock a thread blocks on, from its innermost frame. At SETUP_WITH /
+ * BEFORE_WITH, the topmost bound lock.__exit__ on the value stack (3.8 to
+ * 3.11 put it there before calling __enter__; *entering is set, as that
+ * __exit__ is not a held lock) or the lock itself (3.12+ leave the
+ * manager in its slot during the call). Otherwise the topmost
+ * lock.acquire call: a method descriptor "acquire" or "__enter__"
+ * followed by its lock (LOAD_METHOD / LOAD_ATTR's pair), or a bound
+ * lock.acquire.
  */
 static uint64_t
-waited_lock(struct pm_aio *a, const struct pm_frame *f, int *by_with)
+waited_lock(struct pm_aio *a, const struct pm_frame *f, int *entering)
 {
 	uint64_t *slots, lock = 0;
 	int64_t n = pm_frames_stack_area(a->fs, f, &slots);
-	int op = pm_frames_opcode(a->fs, f);
+	int with = pm_frames_opcode(a->fs, f) == PM_L(a->l, OP_BEFORE_WITH);
 
-	*by_with = op == PM_L(a->l, OP_BEFORE_WITH);
+	*entering = 0;
 	if (n < 0) {
 		a->oom = 1;
 		return 0;
 	}
 	for (int64_t i = n; i-- > 0 && lock == 0;) {
-		if (*by_with) {
-			lock = bound_lock_method(a, slots[i], "__exit__");
+		if (with) {
+			if ((lock = bound_lock_method(a, slots[i], "__exit__")) != 0)
+				*entering = 1;
+			else if (lock_kind(a, slots[i]))
+				lock = slots[i];
 			continue;
 		}
 		if ((lock = bound_lock_method(a, slots[i], "acquire")) != 0)
@@ -890,11 +893,11 @@ find_lockwaits(struct pm_aio *a)
 		const struct pm_frame *f;
 		struct pm_lockwait *w;
 		uint64_t lock;
-		int kind, by_with;
+		int kind, entering;
 		if (ts[i].nframes == 0)
 			continue;
 		f = &fr[ts[i].first];
-		if ((lock = waited_lock(a, f, &by_with)) == 0 || (kind = lock_kind(a, lock)) == 0)
+		if ((lock = waited_lock(a, f, &entering)) == 0 || (kind = lock_kind(a, lock)) == 0)
 			continue;
 		if (grow(&a->waits, &a->capwaits, a->nwaits, sizeof(*a->waits)) < 0)
 			return -1;
@@ -915,7 +918,7 @@ find_lockwaits(struct pm_aio *a)
 			continue;
 		}
 		for (size_t j = 0; j < nt; j++)
-			if (holds_by_with(a, j, lock, j == i && by_with ? f->addr : 0)) {
+			if (holds_by_with(a, j, lock, j == i && entering ? f->addr : 0)) {
 				w->owner = (int64_t)j;
 				break;
 			}

@@ -420,7 +420,7 @@ varint(const unsigned char *p, size_t n, size_t *i)
 		return 0;
 	rd = p[(*i)++];
 	val = rd & 63;
-	while ((rd & 64) && *i < n && shift < 60) {
+	while ((rd & 64) && *i < n && shift < 54) {
 		rd = p[(*i)++];
 		shift += 6;
 		val |= (uint64_t)(rd & 63) << shift;
