@@ -411,7 +411,8 @@ pm_strs_dups(const struct pm_heap *h, uint64_t min_count,
 		    (g->count - 1) * g->minsize };
 	}
 	free(groups);
-	qsort_r(*dups, n, sizeof(**dups), cmp_dup, (void *)objs);
+	if (n > 1)
+		qsort_r(*dups, n, sizeof(**dups), cmp_dup, (void *)objs);
 	*ndups = n;
 	return 0;
 oom:
@@ -467,7 +468,8 @@ pm_strs_list(const struct pm_heap *h, uint64_t min_len, size_t max,
 		v[k].len = so.len;
 		k++;
 	}
-	qsort_r(v, k, sizeof(*v), cmp_lent, (void *)pm_heap_objs(h));
+	if (k > 1)
+		qsort_r(v, k, sizeof(*v), cmp_lent, (void *)pm_heap_objs(h));
 	if (max && k > max)
 		k = max;
 	*idx = malloc((k ? k : 1) * sizeof(**idx));
@@ -665,7 +667,8 @@ pm_strs_find(const struct pm_heap *h, const void *pat, size_t patlen,
 		k++;
 	}
 	pats_free(&ps);
-	qsort_r(v, k, sizeof(*v), cmp_hit, (void *)objs);
+	if (k > 1)
+		qsort_r(v, k, sizeof(*v), cmp_hit, (void *)objs);
 	*hits = v;
 	*nhits = k;
 	return 0;
@@ -778,7 +781,8 @@ extents_build(const struct pm_heap *h, struct extents *x)
 			return -1;
 		}
 	}
-	qsort(x->v, x->n, sizeof(*x->v), cmp_ext);
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof(*x->v), cmp_ext);
 	return 0;
 }
 
@@ -872,7 +876,8 @@ pm_strs_find_raw(const struct pm_heap *h, const void *pat, size_t patlen,
 				pos++;
 			}
 		}
-		qsort(v, n, sizeof(*v), cmp_rawhit);
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_rawhit);
 		for (size_t j = 0; j < n && r == 0; j++) {
 			struct pm_strs_rawhit hit = { v[j].addr, ps.name[v[j].pat],
 			    extents_owner(&x, v[j].addr) };
