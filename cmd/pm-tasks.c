@@ -655,13 +655,17 @@ task_tree(struct ctx *x)
 	for (size_t i = 0; i < nn; i++)
 		for (size_t k = 0; k < nodes[i].n; k++)
 			awaited[edges[nodes[i].first + k]] = 1;
-	/* Roots: tasks nobody awaits; then what only cycles reach. */
-	for (int pass = 0; pass < 2; pass++)
+	/*
+	 * Roots: tasks nobody awaits; then the cycles no root reaches; then
+	 * anything left (a task only such a cycle awaits).
+	 */
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < nt; i++) {
 			size_t n = ts[i].node;
-			if (tr.shown[n] || (pass == 0 && awaited[n]))
+			if (tr.shown[n] || (pass == 0 && awaited[n]) ||
+			    (pass == 1 && !pm_aio_in_cycle(x->aio, i)))
 				continue;
-			if (pass == 1 && pm_aio_in_cycle(x->aio, i))
+			if (pass == 1)
 				fputs("(await cycle)\n", stdout);
 			tree_node(&tr, n, 1, 0);
 		}
