@@ -597,13 +597,22 @@ escape(char *o, uint32_t u, int quote, int isbytes)
 		return 1;
 	}
 	if (printable(u)) {
-		struct pm_buf t = PM_BUF_INIT;
-		size_t n;
-		pm_buf_utf8(&t, u);
-		n = t.oom ? 0 : t.len;
-		memcpy(o, pm_buf_str(&t), n);
-		pm_buf_release(&t);
-		return n;
+		if (u < 0x800) {
+			o[0] = (char)(0xc0 | u >> 6);
+			o[1] = (char)(0x80 | (u & 0x3f));
+			return 2;
+		}
+		if (u < 0x10000) {
+			o[0] = (char)(0xe0 | u >> 12);
+			o[1] = (char)(0x80 | (u >> 6 & 0x3f));
+			o[2] = (char)(0x80 | (u & 0x3f));
+			return 3;
+		}
+		o[0] = (char)(0xf0 | u >> 18);
+		o[1] = (char)(0x80 | (u >> 12 & 0x3f));
+		o[2] = (char)(0x80 | (u >> 6 & 0x3f));
+		o[3] = (char)(0x80 | (u & 0x3f));
+		return 4;
 	}
 	if (u <= 0xff)
 		return (size_t)sprintf(o, "\\x%02x", u);
