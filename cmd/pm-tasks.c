@@ -607,14 +607,12 @@ tree_node(struct tree *tr, size_t n, int last, int depth)
 		len = tree_push(tr, last);
 		/* The coroutine stack, each awaiting the next. */
 		for (size_t k = 0; k < t->nframes; k++) {
-			size_t l2;
 			tree_branch(tr, 1);
 			put_text(fr[k].func);
 			putchar(' ');
 			put_where(fr[k].file, fr[k].line);
 			putchar('\n');
-			l2 = tree_push(tr, 1);
-			(void)l2;
+			tree_push(tr, 1);
 		}
 		if (t->awaits >= 0)
 			tree_node(tr, (size_t)t->awaits, 1, depth + 1);

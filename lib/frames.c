@@ -382,7 +382,7 @@ static int64_t
 line_pep626(const unsigned char *p, size_t n, int64_t computed,
     int64_t addrq)
 {
-	int64_t start = -1, end = 0, line = -1;
+	int64_t start, end = 0, line = -1;
 	size_t i = 0;
 
 	if (addrq < 0)
@@ -405,7 +405,6 @@ line_pep626(const unsigned char *p, size_t n, int64_t computed,
 			}
 		} while (start == end);
 	}
-	(void)start;
 	return line;
 }
 
