@@ -570,7 +570,7 @@ frame_label(const struct pm_heap *h, uint64_t code, uint64_t ts,
 	if (str_text(h, name, &t) == 0 && t.len < 200) {
 		for (uint64_t i = 0; i < t.len; i++) {
 			uint32_t c = text_at(&t, i);
-			if (c < 0x20 || c == '>')
+			if (c < 0x20)
 				c = '?';
 			pm_buf_utf8(b, c);
 		}

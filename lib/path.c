@@ -227,6 +227,18 @@ on_chain(const struct ksearch *ks, uint32_t s, uint32_t node)
 	return 0;
 }
 
+/* Is the last text of texts (from mark) among the ones before it? */
+static int
+seen_text(const struct pm_buf *texts, size_t mark)
+{
+	const char *t = texts->data + mark;
+
+	for (size_t i = 0; i < mark; i += strlen(texts->data + i) + 1)
+		if (strcmp(texts->data + i, t) == 0)
+			return 1;
+	return 0;
+}
+
 long
 pm_paths_k(const struct pm_paths *p, uint32_t v, size_t k, pm_path_fn fn,
     void *arg, struct pm_err *e)
@@ -234,6 +246,7 @@ pm_paths_k(const struct pm_paths *p, uint32_t v, size_t k, pm_path_fn fn,
 	const struct pm_graph *g = p->g;
 	struct ksearch ks = { p, NULL, 0, 0, NULL, 0, 0, 0 };
 	struct pm_path path = { 0, NULL, 0, 0 };
+	struct pm_buf texts = PM_BUF_INIT;	/* the paths given, NUL apart */
 	long found = 0;
 	int oom = 0;
 	uint32_t s0;
@@ -255,9 +268,19 @@ pm_paths_k(const struct pm_paths *p, uint32_t v, size_t k, pm_path_fn fn,
 			    x = ks.st[x].parent)
 				if (path_push(&path, ks.st[x].eid) < 0)
 					goto oom;
-			found++;
-			if (fn(arg, &path) != 0)
-				break;
+			size_t mark = texts.len;
+			pm_path_render(g, &path, 0, &texts);
+			pm_buf_putc(&texts, '\0');
+			if (texts.oom)
+				goto oom;
+			if (seen_text(&texts, mark))
+				pm_buf_truncate(&texts, mark);
+			else {
+				found++;
+				if (fn(arg, &path, texts.data + mark,
+				    texts.len - mark - 1) != 0)
+					break;
+			}
 			continue;
 		}
 		const struct pm_graph_root *r = pm_graph_root_of(g, s.node);
@@ -299,11 +322,13 @@ pm_paths_k(const struct pm_paths *p, uint32_t v, size_t k, pm_path_fn fn,
 	free(ks.st);
 	free(ks.heap);
 	pm_path_release(&path);
+	pm_buf_release(&texts);
 	return found;
 oom:
 	free(ks.st);
 	free(ks.heap);
 	pm_path_release(&path);
+	pm_buf_release(&texts);
 	return pm_error(e, PM_EXIT_INPUT, "out of memory searching paths");
 }
 

@@ -52,12 +52,16 @@ int pm_paths_shortest(const struct pm_paths *p, uint32_t v,
 
 /*
  * Up to k simple paths to v, in order of root tier, then length, the first
- * one as pm_paths_shortest gives it, each passed to fn (stop on non-zero).
- * The search is best-first backwards from v, bounded to a few million
- * partial paths; returns how many paths were given, or -1 with e filled
- * when out of memory.
+ * one as pm_paths_shortest gives it, each passed to fn with its text
+ * (stop on non-zero). Paths whose text is the same as one given before
+ * (two references a Python expression cannot tell apart, such as a
+ * module's __dict__ held both as md_dict and through tp_dictoffset) are
+ * given once. The search is best-first backwards from v, bounded to a few
+ * million partial paths; returns how many paths were given, or -1 with e
+ * filled when out of memory.
  */
-typedef int (*pm_path_fn)(void *arg, const struct pm_path *path);
+typedef int (*pm_path_fn)(void *arg, const struct pm_path *path,
+    const char *text, size_t len);
 long pm_paths_k(const struct pm_paths *p, uint32_t v, size_t k,
     pm_path_fn fn, void *arg, struct pm_err *e);
 

@@ -19,7 +19,7 @@
 void
 pm_refdot_opts_init(struct pm_refdot_opts *o)
 {
-	o->depth = 5;
+	o->depth = 8;
 	o->max_nodes = 60;
 	o->max_fanin = 8;
 }
@@ -86,6 +86,10 @@ dot_escape(struct pm_buf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		if (c == '\n') {
+			pm_buf_puts(b, "\\n");
+			continue;
+		}
 		if (c == '"' || c == '\\')
 			pm_buf_putc(b, '\\');
 		if (c < 0x20)

@@ -27,7 +27,7 @@ struct pm_refdot_opts {
 	size_t max_fanin;	/* referrers drawn per object */
 };
 
-/* Defaults: depth 5, 60 objects, 8 referrers each. */
+/* Defaults: depth 8, 60 objects, 8 referrers each. */
 void pm_refdot_opts_init(struct pm_refdot_opts *o);
 
 /*
