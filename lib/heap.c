@@ -74,6 +74,7 @@ struct pm_heap {
 	size_t nroots, caproots;
 
 	uint64_t kind_type[PM_KIND_COUNT];	/* static type of each kind */
+	uint64_t kind_addr[32];			/* address of each kind_syms[] */
 	uint64_t set_dummy;
 	uint64_t runtime;
 
@@ -694,12 +695,48 @@ type_name(const struct pm_heap *h, uint64_t t, uint64_t flags)
 	return name;
 }
 
+static const struct {
+	const char *sym;
+	enum pm_kind kind;
+} kind_syms[] = {
+	{ "PyBaseObject_Type", PM_KIND_OBJECT },
+	{ "PyType_Type", PM_KIND_TYPE },
+	{ "PyDict_Type", PM_KIND_DICT },
+	{ "PyList_Type", PM_KIND_LIST },
+	{ "PyTuple_Type", PM_KIND_TUPLE },
+	{ "PyUnicode_Type", PM_KIND_STR },
+	{ "PyLong_Type", PM_KIND_INT },
+	{ "PyBool_Type", PM_KIND_BOOL },
+	{ "PyFloat_Type", PM_KIND_FLOAT },
+	{ "PyComplex_Type", PM_KIND_COMPLEX },
+	{ "PyBytes_Type", PM_KIND_BYTES },
+	{ "PyByteArray_Type", PM_KIND_BYTEARRAY },
+	{ "PySet_Type", PM_KIND_SET },
+	{ "PyFrozenSet_Type", PM_KIND_FROZENSET },
+	{ "PyFunction_Type", PM_KIND_FUNCTION },
+	{ "PyMethod_Type", PM_KIND_METHOD },
+	{ "PyCell_Type", PM_KIND_CELL },
+	{ "PyModule_Type", PM_KIND_MODULE },
+	{ "PyCode_Type", PM_KIND_CODE },
+	{ "_PyNone_Type", PM_KIND_NONE },
+	{ "_PyWeakref_RefType", PM_KIND_WEAKREF },
+	{ "PyFrame_Type", PM_KIND_FRAME },
+	{ "PyGen_Type", PM_KIND_GEN },
+	/* Types that share a layout with the first of their kind. */
+	{ "PyCoro_Type", PM_KIND_GEN },
+	{ "PyAsyncGen_Type", PM_KIND_GEN },
+	{ "_PyWeakref_ProxyType", PM_KIND_WEAKREF },
+	{ "_PyWeakref_CallableProxyType", PM_KIND_WEAKREF },
+};
+#define NKIND_SYMS (sizeof(kind_syms) / sizeof(kind_syms[0]))
+_Static_assert(NKIND_SYMS <= 32, "pm_heap.kind_addr[] is too small");
+
 static enum pm_kind
 kind_of_static(const struct pm_heap *h, uint64_t t)
 {
-	for (int k = 0; k < PM_KIND_COUNT; k++)
-		if (h->kind_type[k] && h->kind_type[k] == t)
-			return (enum pm_kind)k;
+	for (size_t i = 0; i < NKIND_SYMS; i++)
+		if (h->kind_addr[i] && h->kind_addr[i] == t)
+			return kind_syms[i].kind;
 	return PM_KIND_OTHER;
 }
 
@@ -1852,34 +1889,6 @@ walk_interp(struct pm_heap *h, uint64_t interp)
 	return walk_threads(h, interp);
 }
 
-static const struct {
-	const char *sym;
-	enum pm_kind kind;
-} kind_syms[] = {
-	{ "PyBaseObject_Type", PM_KIND_OBJECT },
-	{ "PyType_Type", PM_KIND_TYPE },
-	{ "PyDict_Type", PM_KIND_DICT },
-	{ "PyList_Type", PM_KIND_LIST },
-	{ "PyTuple_Type", PM_KIND_TUPLE },
-	{ "PyUnicode_Type", PM_KIND_STR },
-	{ "PyLong_Type", PM_KIND_INT },
-	{ "PyBool_Type", PM_KIND_BOOL },
-	{ "PyFloat_Type", PM_KIND_FLOAT },
-	{ "PyComplex_Type", PM_KIND_COMPLEX },
-	{ "PyBytes_Type", PM_KIND_BYTES },
-	{ "PyByteArray_Type", PM_KIND_BYTEARRAY },
-	{ "PySet_Type", PM_KIND_SET },
-	{ "PyFrozenSet_Type", PM_KIND_FROZENSET },
-	{ "PyFunction_Type", PM_KIND_FUNCTION },
-	{ "PyMethod_Type", PM_KIND_METHOD },
-	{ "PyCell_Type", PM_KIND_CELL },
-	{ "PyModule_Type", PM_KIND_MODULE },
-	{ "PyCode_Type", PM_KIND_CODE },
-	{ "_PyNone_Type", PM_KIND_NONE },
-	{ "_PyWeakref_RefType", PM_KIND_WEAKREF },
-	{ "PyFrame_Type", PM_KIND_FRAME },
-	{ "PyGen_Type", PM_KIND_GEN },
-};
 
 struct pm_heap *
 pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
@@ -1912,10 +1921,11 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 		pm_error(e, PM_EXIT_INPUT, "out of memory for the object index");
 		goto fail;
 	}
-	for (size_t i = 0; i < sizeof(kind_syms) / sizeof(kind_syms[0]); i++)
-		h->kind_type[kind_syms[i].kind] = pm_snap_sym(s, kind_syms[i].sym);
-	if (h->kind_type[PM_KIND_GEN] == 0)
-		h->kind_type[PM_KIND_GEN] = pm_snap_sym(s, "PyCoro_Type");
+	for (size_t i = 0; i < NKIND_SYMS; i++) {
+		h->kind_addr[i] = pm_snap_sym(s, kind_syms[i].sym);
+		if (h->kind_type[kind_syms[i].kind] == 0)
+			h->kind_type[kind_syms[i].kind] = h->kind_addr[i];
+	}
 	h->set_dummy = pm_snap_sym(s, "_PySet_Dummy");
 	h->runtime = pm_snap_sym(s, "_PyRuntime");
 	if (h->runtime == 0 || h->kind_type[PM_KIND_TYPE] == 0) {

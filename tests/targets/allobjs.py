@@ -38,6 +38,21 @@ KEEP.append({"nested": [1, 2.5, 3 + 4j, b"by", bytearray(b"ba"), frozenset({1}),
 KEEP.append("é" * 10)
 KEEP.append("\u20ac" * 10)
 KEEP.append("\U0001f600" * 3)
+async def _coro(n):
+    return n
+
+
+async def _agen():
+    yield 1
+
+
+def _gen():
+    yield 1
+
+
+KEEP.append(_coro(7))
+KEEP.append(_agen())
+KEEP.append(_gen())
 KEEP.append(collections.deque("dq-%d" % i for i in range(300)))
 KEEP.append(2 ** 200)
 KEEP.append(-(2 ** 70))
