@@ -1097,6 +1097,12 @@ obj_size(const struct pm_heap *h, uint64_t a, const struct pm_type *ty,
 	case PM_KIND_CODE:
 		size = code_size(h, a, ty);
 		break;
+	case PM_KIND_FRAME:
+		/* <= 3.10: sizeof(PyFrameObject) already holds one slot. */
+		size = default_size(h, a, ty);
+		if (h->minor <= 10 && size > (uint64_t)ty->basicsize)
+			size -= (uint64_t)ty->itemsize;
+		break;
 	case PM_KIND_GEN:
 		size = gen_size(h, a, ty);
 		break;
