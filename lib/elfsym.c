@@ -1,5 +1,5 @@
 /*
- * elf.c - exported data symbols and load address of an ELF64 file.
+ * elfsym.c - exported data symbols and load address of an ELF64 file.
  *
  * Everything read from the file is checked against its size before use;
  * reads go through pread into our own buffers.
@@ -379,15 +379,29 @@ pm_elf_read(struct pm_elf *elf, int fd, const char *name, struct pm_err *e)
 	    eh.e_phnum > MAX_PHNUM)
 		return bad(&f, "corrupt program headers");
 	elf->type = eh.e_type;
+	elf->entry = eh.e_entry;
 
 	ph = calloc(eh.e_phnum, sizeof(*ph));
 	if (ph == NULL)
 		return pm_error(e, PM_EXIT_INPUT, "out of memory");
 	if (rd(&f, eh.e_phoff, ph, eh.e_phnum * sizeof(*ph)) < 0)
 		goto out;
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD)
+			elf->nsegs++;
+	elf->segs = calloc(elf->nsegs ? elf->nsegs : 1, sizeof(*elf->segs));
+	if (elf->segs == NULL) {
+		pm_error(e, PM_EXIT_INPUT, "out of memory");
+		goto out;
+	}
+	elf->nsegs = 0;
 	for (size_t i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
+		elf->segs[elf->nsegs++] = (struct pm_elf_seg){
+			.offset = ph[i].p_offset, .vaddr = ph[i].p_vaddr,
+			.filesz = ph[i].p_filesz, .memsz = ph[i].p_memsz,
+			.flags = ph[i].p_flags & (PM_ELF_R | PM_ELF_W | PM_ELF_X) };
 		if (!have_load || ph[i].p_offset < minoff) {
 			minoff = ph[i].p_offset;
 			elf->load_offset = ph[i].p_offset & ~pagemask;
@@ -420,7 +434,30 @@ pm_elf_release(struct pm_elf *elf)
 {
 	free(elf->syms);
 	free(elf->strtab);
+	free(elf->segs);
 	memset(elf, 0, sizeof(*elf));
+}
+
+const struct pm_elf_seg *
+pm_elf_seg_at(const struct pm_elf *elf, uint64_t off, uint64_t page)
+{
+	const struct pm_elf_seg *found = NULL;
+	uint64_t mask = page - 1;
+
+	for (size_t i = 0; i < elf->nsegs; i++) {
+		const struct pm_elf_seg *g = &elf->segs[i];
+		uint64_t lo = g->offset & ~mask, hi;
+
+		if (g->offset > UINT64_MAX - mask ||
+		    g->filesz > UINT64_MAX - mask - g->offset)
+			continue;	/* corrupt: would wrap */
+		hi = (g->offset + g->filesz + mask) & ~mask;
+		if (lo == off)
+			return g;	/* the mapping of this very segment */
+		if (off >= lo && off < hi)
+			found = g;
+	}
+	return found;
 }
 
 const struct pm_elf_sym *

@@ -1,5 +1,5 @@
 /*
-* elfsym.h - the little pmtools needs from an ELF64 file: its exported data
+ * elfsym.h - the little pmtools needs from an ELF64 file: its exported data
  * symbols and where it was loaded.
  *
  * The file is input and may be hostile or truncated: every offset, size
@@ -33,10 +33,27 @@ struct pm_elf_sym {
 	uint64_t size;		/* st_size */
 };
 
+/* Bits of pm_elf_seg.flags: p_flags of a PT_LOAD */
+enum pm_elf_seg_flags {
+	PM_ELF_X = 1 << 0,
+	PM_ELF_W = 1 << 1,
+	PM_ELF_R = 1 << 2,
+};
+
+/* A PT_LOAD segment, as the program header gives it. */
+struct pm_elf_seg {
+	uint64_t offset, vaddr;	/* p_offset, p_vaddr */
+	uint64_t filesz, memsz;
+	uint32_t flags;		/* enum pm_elf_seg_flags */
+};
+
 struct pm_elf {
 	uint16_t type;		/* ET_EXEC or ET_DYN */
+	uint64_t entry;		/* e_entry, a link-time address */
 	uint64_t load_offset;	/* page-aligned p_offset of the first PT_LOAD */
 	uint64_t load_vaddr;	/* page-aligned p_vaddr of that PT_LOAD */
+	size_t nsegs;
+	struct pm_elf_seg *segs;	/* PT_LOAD segments, file order */
 	size_t nsyms;
 	struct pm_elf_sym *syms;	/* defined STT_OBJECT symbols, file order */
 	char *strtab;		/* NUL-terminated copy of the dynamic strings */
@@ -55,6 +72,15 @@ int pm_elf_read(struct pm_elf *elf, int fd, const char *name,
 
 /* Release what pm_elf_read gave elf. */
 void pm_elf_release(struct pm_elf *elf);
+
+/*
+ * The PT_LOAD segment a mapping of the file at offset off (a multiple of
+ * page, a power of two) belongs to: the segment whose first page is at
+ * off, else the last whose pages (p_offset to p_offset + p_filesz rounded
+ * out to page) hold off. NULL when none does.
+ */
+const struct pm_elf_seg *pm_elf_seg_at(const struct pm_elf *elf,
+    uint64_t off, uint64_t page);
 
 /* The defined data symbol called name, or NULL. */
 const struct pm_elf_sym *pm_elf_sym(const struct pm_elf *elf,
