@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <pthread.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include "pm.h"
 #include "capture.h"
 #include "elfsym.h"
+#include "pylayout.h"
 #include "snapshot.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -317,55 +319,78 @@ same_path(const char *mpath, const char *exe)
 	return exe[0] && n == path_len(exe) && strncmp(mpath, exe, n) == 0;
 }
 
-static int
-wanted(const struct mapline *l, const char *exe)
+/* ---- finding the interpreter (shared with core.c) ---- */
+
+int
+pm_mapping_wanted(uint32_t prot, const char *path, const char *exe)
 {
 	static const char *const special[] = { "[vvar]", "[vvar_vclock]",
 	    "[vsyscall]", "[vdso]", "[uprobes]", NULL };
-	const char *p = l->path;
 
-	if (!(l->prot & PM_PROT_READ) || (l->prot & PM_PROT_EXEC))
+	if (!(prot & PM_PROT_READ) || (prot & PM_PROT_EXEC))
 		return 0;
 	for (int i = 0; special[i]; i++)
-		if (strcmp(p, special[i]) == 0)
+		if (strcmp(path, special[i]) == 0)
 			return 0;
-	if (strncmp(p, "/dev/", 5) == 0 && strncmp(p, "/dev/zero", 9) != 0 &&
-	    strncmp(p, "/dev/shm/", 9) != 0)
+	if (strncmp(path, "/dev/", 5) == 0 && strncmp(path, "/dev/zero", 9) != 0 &&
+	    strncmp(path, "/dev/shm/", 9) != 0)
 		return 0;
-	if (p[0] == '/' && !(l->prot & PM_PROT_WRITE))
-		return is_so_name(p) || same_path(p, exe);
+	if (path[0] == '/' && !(prot & PM_PROT_WRITE))
+		return is_so_name(path) || same_path(path, exe);
 	return 1;
 }
 
-/* ---- finding the interpreter ---- */
-
-struct interp {
-	struct pm_elf elf;
-	char *path;		/* as in the maps */
-	uint64_t bias;
-	unsigned minor;		/* from the file name, 0 if none */
-};
-
-/* Open a file of the target, preferring the very inode it has mapped. */
 static int
-open_target_file(int pid, const struct mapline *l)
+wanted(const struct mapline *l, const char *exe)
 {
-	char p[PATH_MAX + 64];
-	size_t n = path_len(l->path);
+	return pm_mapping_wanted(l->prot, l->path, exe);
+}
+
+/* Is fd the file with inode ino? */
+static int
+same_inode(int fd, uint64_t ino)
+{
 	struct stat st;
-	int fd = -1;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_ino == ino;
+}
+
+/*
+ * Open a file of the live target, preferring the very inode it has
+ * mapped: through its root (a container's mount namespace), as named (a
+ * chroot, whose maps show host paths), then the mapping itself.
+ */
+static int
+open_target_file(void *arg, const struct pm_mapfile *m)
+{
+	int pid = *(const int *)arg;
+	char p[PATH_MAX + 64];
+	size_t n = path_len(m->path);
+	int fd = -1, fd2;
 
 	if (n < PATH_MAX && snprintf(p, sizeof(p), "/proc/%d/root%.*s", pid,
-	    (int)n, l->path) < (int)sizeof(p)) {
+	    (int)n, m->path) < (int)sizeof(p)) {
 		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd >= 0 && fstat(fd, &st) == 0 &&
-		    (uint64_t)st.st_ino == l->inode)
+		if (fd >= 0 && same_inode(fd, m->inode))
 			return fd;
+	}
+	if (n < PATH_MAX && m->path[0] == '/') {
+		memcpy(p, m->path, n);
+		p[n] = '\0';
+		fd2 = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd2 >= 0 && same_inode(fd2, m->inode)) {
+			if (fd >= 0)
+				close(fd);
+			return fd2;
+		}
+		if (fd2 >= 0)
+			close(fd2);
 	}
 	/* Deleted or replaced on disk: the mapping itself still has it. */
 	snprintf(p, sizeof(p), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid,
-	    l->start, l->end);
-	int fd2 = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	    m->start, m->end);
+	fd2 = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd2 >= 0) {
 		if (fd >= 0)
 			close(fd);
@@ -394,21 +419,29 @@ is_libpython(const char *path)
 	    is_so_name(path);
 }
 
+static int
+same_name(const char *a, const char *b)
+{
+	size_t n = path_len(a);
+
+	return n == path_len(b) && strncmp(a, b, n) == 0;
+}
+
 /*
- * Try the file of mapping l: when its .dynsym defines _PyRuntime, fill in
- * and return 1; 0 when it does not; -1 on an error worth reporting.
+ * Try the file of mapping v[i]: when its .dynsym defines _PyRuntime,
+ * fill in and return 1; 0 when it does not; -1 when out of memory.
  */
 static int
-try_interp(int pid, const struct maps *m, const struct mapline *l,
-    struct interp *in, const struct pm_capture_opts *o)
+try_interp(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
+    size_t i, pm_openfile_fn open_fn, void *open_arg,
+    const struct pm_capture_opts *o)
 {
+	const struct pm_mapfile *l = &v[i];
 	struct pm_err e2;
-	int fd = open_target_file(pid, l);
-	size_t n = path_len(l->path);
+	int fd = open_fn(open_arg, l);
 
 	if (fd < 0) {
-		logf_(o, "cannot open '%s' of pid %d: %s", l->path, pid,
-		    strerror(errno));
+		logf_(o, "cannot open '%s': %s", l->path, strerror(errno));
 		return 0;
 	}
 	if (pm_elf_read(&in->elf, fd, l->path, &e2) < 0) {
@@ -422,17 +455,15 @@ try_interp(int pid, const struct maps *m, const struct mapline *l,
 		return 0;
 	}
 	/* The mapping of this file at the first PT_LOAD's offset. */
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mapline *k = &m->v[i];
-		if (k->offset != in->elf.load_offset || path_len(k->path) != n ||
-		    strncmp(k->path, l->path, n) != 0)
+	for (size_t k = 0; k < n; k++) {
+		if (v[k].offset != in->elf.load_offset ||
+		    !same_name(v[k].path, l->path))
 			continue;
-		in->bias = k->start - in->elf.load_vaddr;
+		in->bias = v[k].start - in->elf.load_vaddr;
 		if ((in->path = strdup(l->path)) == NULL) {
 			pm_elf_release(&in->elf);
 			return -1;
 		}
-		in->minor = minor_from_name(l->path);
 		return 1;
 	}
 	logf_(o, "'%s' defines _PyRuntime but its first segment is not "
@@ -441,49 +472,62 @@ try_interp(int pid, const struct maps *m, const struct mapline *l,
 	return 0;
 }
 
-static int
-find_interp(int pid, const struct maps *m, const char *exe,
-    struct interp *in, const struct pm_capture_opts *o, struct pm_err *e)
+int
+pm_interp_find(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
+    const char *exe, pm_openfile_fn open_fn, void *open_arg,
+    const struct pm_capture_opts *o, struct pm_err *e)
 {
 	memset(in, 0, sizeof(*in));
 	/* libpython first (an embedding executable does not define it), then
 	 * the executable. Each file once: at its first mapping. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < m->n; i++) {
-			const struct mapline *l = &m->v[i];
+		for (size_t i = 0; i < n; i++) {
+			const struct pm_mapfile *l = &v[i];
 			int r, seen = 0;
 			if (l->path[0] != '/')
 				continue;
 			if (pass == 0 ? !is_libpython(l->path) :
 			    !same_path(l->path, exe))
 				continue;
+			if (in->minor == 0)
+				in->minor = minor_from_name(l->path);
 			for (size_t j = 0; j < i && !seen; j++)
-				seen = strcmp(m->v[j].path, l->path) == 0;
+				seen = strcmp(v[j].path, l->path) == 0;
 			if (seen)
 				continue;
-			r = try_interp(pid, m, l, in, o);
+			r = try_interp(in, v, n, i, open_fn, open_arg, o);
 			if (r < 0)
 				return pm_error(e, PM_EXIT_INPUT, "out of memory");
-			if (r > 0)
-				return 0;
+			if (r > 0) {
+				in->minor = minor_from_name(l->path);
+				return 1;
+			}
 		}
 	}
-	return pm_error(e, PM_EXIT_INPUT, "pid %d is not a Python process "
-	    "(no _PyRuntime symbol in its executable or libraries)", pid);
+	return 0;
+}
+
+void
+pm_interp_release(struct pm_interp *in)
+{
+	pm_elf_release(&in->elf);
+	free(in->path);
+	memset(in, 0, sizeof(*in));
 }
 
 static int
-check_version(int pid, uint32_t v, const char *path, struct pm_err *e)
+check_version(const char *what, uint32_t v, const char *path,
+    struct pm_err *e)
 {
 	unsigned major = v >> 24 & 0xff, minor = v >> 16 & 0xff;
 
 	if (v == 0)
 		return pm_error(e, PM_EXIT_INPUT, "cannot tell which Python "
-		    "version pid %d runs ('%s' has no version in its name and "
-		    "no Py_Version symbol)", pid, path);
+		    "version %s runs ('%s' has no version in its name and "
+		    "no Py_Version symbol)", what, path);
 	if (major != 3 || minor < 8 || minor > 13)
-		return pm_error(e, PM_EXIT_INPUT, "pid %d runs Python %u.%u, "
-		    "which pmtools does not support (3.8 to 3.13)", pid, major,
+		return pm_error(e, PM_EXIT_INPUT, "%s runs Python %u.%u, "
+		    "which pmtools does not support (3.8 to 3.13)", what, major,
 		    minor);
 	return 0;
 }
@@ -1069,8 +1113,25 @@ cmp_sym(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Sort s->syms by name and drop later duplicates (versioned symbols). */
+static void
+sort_syms(struct pm_snap *s)
+{
+	size_t k = 0;
+
+	qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym);
+	for (size_t i = 0; i < s->nsyms; i++) {
+		if (k && strcmp(s->syms[k - 1].name, s->syms[i].name) == 0) {
+			free(s->syms[i].name);
+			continue;
+		}
+		s->syms[k++] = s->syms[i];
+	}
+	s->nsyms = k;
+}
+
 static int
-add_syms(struct pm_snap *s, const struct interp *in)
+add_syms(struct pm_snap *s, const struct pm_interp *in)
 {
 	s->syms = calloc(in->elf.nsyms ? in->elf.nsyms : 1, sizeof(*s->syms));
 	if (s->syms == NULL)
@@ -1084,18 +1145,435 @@ add_syms(struct pm_snap *s, const struct interp *in)
 		s->syms[s->nsyms].addr = in->bias + y->value;
 		s->nsyms++;
 	}
-	qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym);
-	/* Versioned duplicates: keep the first of each name. */
-	size_t k = 0;
-	for (size_t i = 0; i < s->nsyms; i++) {
-		if (k && strcmp(s->syms[k - 1].name, s->syms[i].name) == 0) {
-			free(s->syms[i].name);
-			continue;
-		}
-		s->syms[k++] = s->syms[i];
-	}
-	s->nsyms = k;
+	sort_syms(s);
 	return 0;
+}
+
+/* ---- the heuristic scan, when no file exports _PyRuntime ---- */
+
+#define TPFLAGS_HEAPTYPE (1ull << 9)
+#define TPFLAGS_TYPE_SUBCLASS (1ull << 31)
+#define MAX_INTERP_CHAIN 64
+
+/* Static types the readers look up by symbol, by their tp_name. */
+static const struct {
+	const char *tp_name, *sym;
+} static_types[] = {
+	{ "object", "PyBaseObject_Type" },
+	{ "type", "PyType_Type" },
+	{ "dict", "PyDict_Type" },
+	{ "list", "PyList_Type" },
+	{ "tuple", "PyTuple_Type" },
+	{ "str", "PyUnicode_Type" },
+	{ "int", "PyLong_Type" },
+	{ "bool", "PyBool_Type" },
+	{ "float", "PyFloat_Type" },
+	{ "complex", "PyComplex_Type" },
+	{ "bytes", "PyBytes_Type" },
+	{ "bytearray", "PyByteArray_Type" },
+	{ "set", "PySet_Type" },
+	{ "frozenset", "PyFrozenSet_Type" },
+	{ "function", "PyFunction_Type" },
+	{ "method", "PyMethod_Type" },
+	{ "cell", "PyCell_Type" },
+	{ "module", "PyModule_Type" },
+	{ "code", "PyCode_Type" },
+	{ "NoneType", "_PyNone_Type" },
+	{ "weakref", "_PyWeakref_RefType" },
+	{ "weakref.ReferenceType", "_PyWeakref_RefType" },
+	{ "frame", "PyFrame_Type" },
+	{ "generator", "PyGen_Type" },
+	{ "coroutine", "PyCoro_Type" },
+	{ "async_generator", "PyAsyncGen_Type" },
+	{ "range", "PyRange_Type" },
+	{ "slice", "PySlice_Type" },
+	{ "builtin_function_or_method", "PyCFunction_Type" },
+	{ "ellipsis", "PyEllipsis_Type" },
+	{ "NotImplementedType", "_PyNotImplemented_Type" },
+};
+
+#define NSTATIC (sizeof(static_types) / sizeof(static_types[0]))
+
+struct guess {
+	struct pm_snap *s;
+	const struct pm_layout *l;
+	const char *what;
+	const struct pm_capture_opts *o;
+	uint64_t type;			/* PyType_Type */
+	const char *file;		/* the mapping path holding it */
+	uint64_t found[NSTATIC];	/* by static_types index */
+};
+
+static uint64_t
+ld64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Is the string at a exactly want (NUL-terminated)? */
+static int
+cstr_is(const struct pm_snap *s, uint64_t a, const char *want)
+{
+	size_t n = strlen(want) + 1;
+	const char *p = pm_snap_ptr(s, a, n);
+
+	return p && memcmp(p, want, n) == 0;
+}
+
+/* Copy the printable string at a into buf (size > 1); 0, or -1. */
+static int
+cstr_get(const struct pm_snap *s, uint64_t a, char *buf, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		const unsigned char *p = pm_snap_ptr(s, a + i, 1);
+		if (p == NULL || (*p != '\0' && (*p < 0x20 || *p > 0x7e)))
+			return -1;
+		buf[i] = (char)*p;
+		if (*p == '\0')
+			return i > 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+static uint64_t
+u64at(const struct pm_snap *s, uint64_t a)
+{
+	uint64_t v = 0;
+
+	if (pm_snap_u64(s, a, &v) < 0)
+		return 0;
+	return v;
+}
+
+/* The type object type itself: ob_type is t, tp_name "type". */
+static int
+is_type_type(const struct guess *g, uint64_t t)
+{
+	const struct pm_layout *l = g->l;
+	uint64_t flags = u64at(g->s, t + (uint64_t)PM_L(l, TYPE_FLAGS));
+
+	return u64at(g->s, t + (uint64_t)PM_L(l, OBJECT_TYPE)) == t &&
+	    u64at(g->s, t + (uint64_t)PM_L(l, TYPE_BASICSIZE)) ==
+	    (uint64_t)PM_L(l, HEAPTYPE_SIZE) &&
+	    (flags & TPFLAGS_TYPE_SUBCLASS) && !(flags & TPFLAGS_HEAPTYPE) &&
+	    cstr_is(g->s, u64at(g->s, t + (uint64_t)PM_L(l, TYPE_NAME)), "type");
+}
+
+/*
+ * Is map m one to scan? pass 0: writable file mappings; pass 1: also the
+ * anonymous writable ones. With g->file set: that file's writable
+ * mappings and the anonymous mapping right after each (its .bss).
+ */
+static int
+scan_map(const struct guess *g, size_t i, int pass)
+{
+	const struct pm_map *m = &g->s->maps[i];
+
+	if (!(m->prot & PM_PROT_WRITE) || m->end - m->start < 16)
+		return 0;
+	if (g->file == NULL)
+		return pass == 1 || m->path[0] == '/';
+	if (strcmp(m->path, g->file) == 0)
+		return 1;
+	for (size_t k = i; m->path[0] == '\0' && k > 0; k--) {
+		const struct pm_map *p = &g->s->maps[k - 1];
+		if (p->end != g->s->maps[k].start)
+			return 0;
+		if (strcmp(p->path, g->file) == 0)
+			return 1;
+		if (p->path[0] != '\0')
+			return 0;
+	}
+	return 0;
+}
+
+static int
+find_type_type(struct guess *g)
+{
+	size_t hits = 0;
+	uint64_t obt = (uint64_t)PM_L(g->l, OBJECT_TYPE);
+
+	for (int pass = 0; pass < 2 && hits == 0; pass++) {
+		for (size_t i = 0; i < g->s->nmaps; i++) {
+			const struct pm_map *m = &g->s->maps[i];
+			uint64_t len = m->end - m->start;
+			if (!scan_map(g, i, pass) || (pass == 1 &&
+			    m->path[0] == '/'))
+				continue;
+			for (uint64_t o = 0; o + obt + 8 <= len; o += 8) {
+				if (ld64(m->data + o + obt) != m->start + o ||
+				    !is_type_type(g, m->start + o))
+					continue;
+				if (hits++ == 0) {
+					g->type = m->start + o;
+					g->file = m->path;
+				}
+			}
+		}
+	}
+	if (hits > 1)
+		logf_(g->o, "%zu objects look like PyType_Type; took 0x%" PRIx64,
+		    hits, g->type);
+	return hits ? 0 : -1;
+}
+
+/* Record the static types of the interpreter's file by their tp_name. */
+static void
+find_static_types(struct guess *g)
+{
+	const struct pm_layout *l = g->l;
+	uint64_t obt = (uint64_t)PM_L(l, OBJECT_TYPE);
+	char name[64];
+
+	for (size_t i = 0; i < g->s->nmaps; i++) {
+		const struct pm_map *m = &g->s->maps[i];
+		uint64_t len = m->end - m->start;
+		if (!scan_map(g, i, 0))
+			continue;
+		for (uint64_t o = 0; o + obt + 8 <= len; o += 8) {
+			uint64_t x = m->start + o;
+			if (ld64(m->data + o + obt) != g->type ||
+			    (u64at(g->s, x + (uint64_t)PM_L(l, TYPE_FLAGS)) &
+			    TPFLAGS_HEAPTYPE) ||
+			    cstr_get(g->s, u64at(g->s, x + (uint64_t)PM_L(l,
+			    TYPE_NAME)), name, sizeof(name)) < 0)
+				continue;
+			for (size_t k = 0; k < NSTATIC; k++)
+				if (g->found[k] == 0 &&
+				    strcmp(static_types[k].tp_name, name) == 0)
+					g->found[k] = x;
+		}
+	}
+}
+
+static uint64_t
+found_type(const struct guess *g, const char *sym)
+{
+	for (size_t k = 0; k < NSTATIC; k++)
+		if (g->found[k] && strcmp(static_types[k].sym, sym) == 0)
+			return g->found[k];
+	return 0;
+}
+
+/* An interpreter state: its first thread state points back to it, its
+ * modules are a dict. */
+static int
+is_interp(const struct guess *g, uint64_t in)
+{
+	const struct pm_layout *l = g->l;
+	uint64_t ts, mods, dict = found_type(g, "PyDict_Type"), t;
+
+	if (in == 0 || (in & 7))
+		return 0;
+	ts = u64at(g->s, in + (uint64_t)PM_L(l, INTERP_TSTATE_HEAD));
+	if (ts == 0 || (ts & 7) ||
+	    u64at(g->s, ts + (uint64_t)PM_L(l, TSTATE_INTERP)) != in)
+		return 0;
+	mods = u64at(g->s, in + (uint64_t)PM_L(l, INTERP_MODULES));
+	if (mods == 0)
+		return 0;
+	t = u64at(g->s, mods + (uint64_t)PM_L(l, OBJECT_TYPE));
+	return dict ? t == dict : t &&
+	    u64at(g->s, t + (uint64_t)PM_L(l, OBJECT_TYPE)) == g->type;
+}
+
+/* Is r _PyRuntime? interpreters.head leads, through next, to
+ * interpreters.main (the word after head), an interpreter. */
+static int
+is_runtime(const struct guess *g, uint64_t r)
+{
+	uint64_t h = (uint64_t)PM_L(g->l, RUNTIME_INTERPRETERS_HEAD);
+	uint64_t head = u64at(g->s, r + h), main_ = u64at(g->s, r + h + 8);
+
+	if (head == 0 || main_ == 0 || !is_interp(g, main_))
+		return 0;
+	for (int n = 0; head && n < MAX_INTERP_CHAIN; n++) {
+		if (head == main_)
+			return 1;
+		head = u64at(g->s, head + (uint64_t)PM_L(g->l, INTERP_NEXT));
+	}
+	return 0;
+}
+
+static uint64_t
+find_runtime(struct guess *g)
+{
+	uint64_t h = (uint64_t)PM_L(g->l, RUNTIME_INTERPRETERS_HEAD), rt = 0;
+	size_t hits = 0;
+
+	for (size_t i = 0; i < g->s->nmaps; i++) {
+		const struct pm_map *m = &g->s->maps[i];
+		uint64_t len = m->end - m->start;
+		if (!scan_map(g, i, 0))
+			continue;
+		for (uint64_t o = 0; o + h + 16 <= len; o += 8) {
+			uint64_t head = ld64(m->data + o + h);
+			if (head == 0 || (head & 7) ||
+			    ld64(m->data + o + h + 8) == 0 ||
+			    !is_runtime(g, m->start + o))
+				continue;
+			if (g->l->minor >= 13 && memcmp(m->data + o, "xdebugpy",
+			    8) != 0)
+				continue;
+			if (hits++ == 0)
+				rt = m->start + o;
+		}
+	}
+	if (hits > 1)
+		logf_(g->o, "%zu places look like _PyRuntime; took 0x%" PRIx64,
+		    hits, rt);
+	return rt;
+}
+
+/* The version 3.13+ writes at the start of _PyRuntime, or 0. */
+static unsigned
+debug_cookie_minor(const struct pm_snap *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++) {
+		const struct pm_map *m = &s->maps[i];
+		uint64_t len = m->end - m->start;
+		if (!(m->prot & PM_PROT_WRITE) || m->path[0] != '/')
+			continue;
+		for (uint64_t o = 0; o + 16 <= len; o += 8) {
+			uint64_t v;
+			if (memcmp(m->data + o, "xdebugpy", 8) != 0)
+				continue;
+			v = ld64(m->data + o + 8);
+			if ((v >> 24) == 3 && (v >> 16 & 0xff) >= 13 &&
+			    (v >> 16 & 0xff) < 100)
+				return (unsigned)(v >> 16 & 0xff);
+		}
+	}
+	return 0;
+}
+
+static int
+push_sym(struct pm_snap *s, size_t *cap, const char *name, uint64_t addr)
+{
+	struct pm_sym *v;
+
+	if (addr == 0)
+		return 0;
+	if (s->nsyms == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		if ((v = realloc(s->syms, nc * sizeof(*v))) == NULL)
+			return -1;
+		s->syms = v;
+		*cap = nc;
+	}
+	if ((s->syms[s->nsyms].name = strdup(name)) == NULL)
+		return -1;
+	s->syms[s->nsyms++].addr = addr;
+	return 0;
+}
+
+/* The static object of type t in the interpreter's data; with digit >= 0,
+ * the one whose first int digit is that (True, False). */
+static uint64_t
+find_instance(const struct guess *g, uint64_t t, int digit)
+{
+	uint64_t obt = (uint64_t)PM_L(g->l, OBJECT_TYPE);
+
+	if (t == 0)
+		return 0;
+	for (size_t i = 0; i < g->s->nmaps; i++) {
+		const struct pm_map *m = &g->s->maps[i];
+		uint64_t len = m->end - m->start;
+		if (!scan_map(g, i, 0))
+			continue;
+		for (uint64_t o = 0; o + obt + 8 <= len; o += 8) {
+			uint32_t d;
+			if (ld64(m->data + o + obt) != t)
+				continue;
+			if (digit < 0)
+				return m->start + o;
+			if (pm_snap_read(g->s, m->start + o + 24, &d, 4) == 0 &&
+			    d == (uint32_t)digit)
+				return m->start + o;
+		}
+	}
+	return 0;
+}
+
+static int
+guess_interp(struct pm_snap *s, unsigned minor, const char *what,
+    const struct pm_capture_opts *o, struct pm_err *e)
+{
+	struct guess g = { .s = s, .what = what, .o = o };
+	size_t cap = 0;
+	uint64_t rt;
+	char msg[256];
+
+	if (minor == 0)
+		minor = debug_cookie_minor(s);
+	if (minor == 0)
+		return pm_error(e, PM_EXIT_INPUT, "%s is not a Python process "
+		    "(no _PyRuntime symbol in its executable or libraries, "
+		    "and no python3.X in their names)", what);
+	if ((g.l = pm_layout_get((int)minor)) == NULL)
+		return pm_error(e, PM_EXIT_INPUT, "%s runs Python 3.%u, which "
+		    "pmtools does not support (3.8 to 3.13)", what, minor);
+	if (find_type_type(&g) < 0)
+		return pm_error(e, PM_EXIT_INPUT, "%s: no _PyRuntime symbol, "
+		    "and no PyType_Type found by scanning its memory: not a "
+		    "Python 3.%u process?", what, minor);
+	find_static_types(&g);
+	if ((rt = find_runtime(&g)) == 0)
+		return pm_error(e, PM_EXIT_INPUT, "%s: no _PyRuntime symbol, "
+		    "and no interpreter state found by scanning its memory",
+		    what);
+	if (push_sym(s, &cap, "_PyRuntime", rt) < 0)
+		return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	for (size_t k = 0; k < NSTATIC; k++)
+		if (push_sym(s, &cap, static_types[k].sym, g.found[k]) < 0)
+			return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	if (push_sym(s, &cap, "_Py_NoneStruct", find_instance(&g,
+	    found_type(&g, "_PyNone_Type"), -1)) < 0 ||
+	    push_sym(s, &cap, "_Py_TrueStruct", find_instance(&g,
+	    found_type(&g, "PyBool_Type"), 1)) < 0 ||
+	    push_sym(s, &cap, "_Py_FalseStruct", find_instance(&g,
+	    found_type(&g, "PyBool_Type"), 0)) < 0 ||
+	    push_sym(s, &cap, "_Py_EllipsisObject", find_instance(&g,
+	    found_type(&g, "PyEllipsis_Type"), -1)) < 0 ||
+	    push_sym(s, &cap, "_Py_NotImplementedStruct", find_instance(&g,
+	    found_type(&g, "_PyNotImplemented_Type"), -1)) < 0)
+		return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	sort_syms(s);
+	s->py_version = 0x03000000u | minor << 16;
+	logf_(o, "heuristic: PyType_Type at 0x%" PRIx64 ", _PyRuntime at 0x%"
+	    PRIx64 " in '%s', %zu symbols", g.type, rt, g.file, s->nsyms);
+	if (o && o->warn && snprintf(msg, sizeof(msg), "%s: no _PyRuntime "
+	    "symbol; the interpreter was found by a heuristic scan, so the "
+	    "results are heuristic", what) > 0)
+		o->warn(o->warn_arg, msg);
+	return 0;
+}
+
+int
+pm_interp_finish(struct pm_snap *s, const struct pm_interp *in,
+    const char *what, const struct pm_capture_opts *o, struct pm_err *e)
+{
+	uint64_t a;
+	unsigned char v[4];
+
+	if (in->path == NULL) {
+		if (guess_interp(s, in->minor, what, o, e) < 0)
+			return -1;
+		return check_version(what, s->py_version, s->exe ? s->exe : "",
+		    e);
+	}
+	if (add_syms(s, in) < 0)
+		return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	a = pm_snap_sym(s, "Py_Version");
+	if (a && pm_snap_read(s, a, v, 4) == 0)
+		s->py_version = (uint32_t)v[0] | (uint32_t)v[1] << 8 |
+		    (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+	else if (in->minor)
+		s->py_version = 0x03000000u | in->minor << 16;
+	return check_version(what, s->py_version, in->path, e);
 }
 
 /* Turn the copied jobs into snapshot mappings, split around holes. */
@@ -1202,7 +1680,8 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
     struct pm_err *e)
 {
 	struct maps pre = { 0 }, post = { 0 };
-	struct interp in = { 0 };
+	struct pm_interp in = { 0 };
+	struct pm_mapfile *mf = NULL;
 	struct tracer t = { .pid = pid };
 	struct copier c = { .pid = pid, .memfd = -1 };
 	char mempath[64];
@@ -1212,8 +1691,8 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
 	sigset_t block, old;
 	struct timespec now;
 	long pg = sysconf(_SC_PAGESIZE);
-	char path[64], state[16] = "";
-	int rc = -1, stopped_err = 0, mask_set = 0;
+	char path[64], state[16] = "", what[32];
+	int rc = -1, stopped_err = 0, mask_set = 0, r;
 
 	memset(out, 0, sizeof(*out));
 	c.page = pg > 0 ? (uint64_t)pg : 4096;
@@ -1230,12 +1709,32 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
 		pm_error(e, PM_EXIT_INPUT, "out of memory");
 		goto fail;
 	}
-	if (find_interp(pid, &pre, out->exe, &in, o, e) < 0)
+	snprintf(what, sizeof(what), "pid %d", pid);
+	if ((mf = calloc(pre.n ? pre.n : 1, sizeof(*mf))) == NULL) {
+		pm_error(e, PM_EXIT_INPUT, "out of memory");
 		goto fail;
-	logf_(o, "interpreter in '%s' at bias 0x%" PRIx64 " (%zu data symbols)",
-	    in.path, in.bias, in.elf.nsyms);
-	if (in.minor && check_version(pid, 0x03000000u | in.minor << 16,
-	    in.path, e) < 0)
+	}
+	for (size_t i = 0; i < pre.n; i++)
+		mf[i] = (struct pm_mapfile){ .start = pre.v[i].start,
+		    .end = pre.v[i].end, .offset = pre.v[i].offset,
+		    .inode = pre.v[i].inode, .path = pre.v[i].path };
+	if ((r = pm_interp_find(&in, mf, pre.n, out->exe, open_target_file,
+	    &pid, o, e)) < 0)
+		goto fail;
+	if (r > 0)
+		logf_(o, "interpreter in '%s' at bias 0x%" PRIx64 " (%zu data "
+		    "symbols)", in.path, in.bias, in.elf.nsyms);
+	else if (in.minor == 0) {
+		/* Nothing says Python: do not stop the process for a scan. */
+		pm_error(e, PM_EXIT_INPUT, "pid %d is not a Python process "
+		    "(no _PyRuntime symbol in its executable or libraries)",
+		    pid);
+		goto fail;
+	} else
+		logf_(o, "no _PyRuntime symbol in pid %d; will scan for the "
+		    "Python 3.%u interpreter", pid, in.minor);
+	if (in.minor && check_version(what, 0x03000000u | in.minor << 16,
+	    in.path ? in.path : out->exe, e) < 0)
 		goto fail;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	status_field(path, "State", state, sizeof(state));
@@ -1347,21 +1846,11 @@ resume:
 			    "'%s': left out", jobs[i].holes[h].start,
 			    jobs[i].holes[h].end, jobs[i].l->path);
 	out->pid = (uint32_t)pid;
-	if (add_maps(out, jobs, njobs) < 0 || add_syms(out, &in) < 0 ||
-	    add_threads(out, &t) < 0) {
+	if (add_maps(out, jobs, njobs) < 0 || add_threads(out, &t) < 0) {
 		pm_error(e, PM_EXIT_INPUT, "out of memory");
 		goto fail;
 	}
-	{
-		uint64_t a = pm_snap_sym(out, "Py_Version");
-		unsigned char v[4];
-		if (a && pm_snap_read(out, a, v, 4) == 0)
-			out->py_version = (uint32_t)v[0] | (uint32_t)v[1] << 8 |
-			    (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
-		else if (in.minor)
-			out->py_version = 0x03000000u | in.minor << 16;
-	}
-	if (check_version(pid, out->py_version, in.path, e) < 0)
+	if (pm_interp_finish(out, &in, what, o, e) < 0)
 		goto fail;
 	rc = 0;
 fail:
@@ -1379,7 +1868,187 @@ fail:
 	copier_release(&c);
 	maps_free(&pre);
 	maps_free(&post);
-	pm_elf_release(&in.elf);
-	free(in.path);
+	pm_interp_release(&in);
+	free(mf);
 	return rc;
+}
+
+/* ---- choosing the target ---- */
+
+/* The parent of pid from /proc/PID/stat, or -1. */
+static long
+parent_of(long pid)
+{
+	char path[64], *s, *p;
+	long ppid = -1;
+	char st;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((s = slurp(path, NULL)) == NULL)
+		return -1;
+	if ((p = strrchr(s, ')')) != NULL && sscanf(p + 1, " %c %ld", &st,
+	    &ppid) != 2)
+		ppid = -1;
+	free(s);
+	return ppid;
+}
+
+/* The state letter of pid ('Z' zombie), or 0 when gone. */
+static char
+state_of(long pid)
+{
+	char path[64], *s, *p, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((s = slurp(path, NULL)) == NULL)
+		return 0;
+	if ((p = strrchr(s, ')')) != NULL && sscanf(p + 1, " %c", &st) != 1)
+		st = 0;
+	free(s);
+	return st;
+}
+
+struct cand {
+	long pid;
+	char desc[96];		/* "comm: command line", shortened */
+};
+
+int
+pm_capture_find(const char *pattern, int *pid, struct pm_err *e)
+{
+	long anc[64];
+	size_t nanc = 0, n = 0, cap = 0;
+	struct cand *v = NULL;
+	struct dirent *d;
+	regex_t re;
+	DIR *dir;
+	char path[64], buf[512];
+	int r, rc = -1;
+
+	if ((r = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(r, &re, buf, sizeof(buf));
+		regfree(&re);
+		return pm_error(e, PM_EXIT_INPUT, "invalid process pattern "
+		    "'%s': %s", pattern, buf);
+	}
+	/* Us and our ancestors: a shell running `pm-dump -p app` matches
+	 * "app" itself. */
+	for (long p = getpid(); p > 0 && nanc < 64; p = parent_of(p))
+		anc[nanc++] = p;
+	if ((dir = opendir("/proc")) == NULL) {
+		regfree(&re);
+		return pm_error_errno(e, PM_EXIT_TARGET, "cannot list processes "
+		    "in /proc");
+	}
+	while ((d = readdir(dir)) != NULL) {
+		char *end, *comm, *cmd;
+		size_t len = 0;
+		long p = strtol(d->d_name, &end, 10);
+		int self = 0;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || *end ||
+		    p > INT_MAX)
+			continue;
+		for (size_t i = 0; i < nanc; i++)
+			self |= anc[i] == p;
+		if (self || state_of(p) == 'Z')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", p);
+		if ((cmd = slurp(path, &len)) == NULL)
+			continue;
+		if (len == 0) {		/* a kernel thread */
+			free(cmd);
+			continue;
+		}
+		for (size_t i = 0; i + 1 < len; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		snprintf(path, sizeof(path), "/proc/%ld/comm", p);
+		if ((comm = slurp(path, NULL)) == NULL) {
+			free(cmd);
+			continue;
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		if (regexec(&re, comm, 0, NULL, 0) == 0 ||
+		    regexec(&re, cmd, 0, NULL, 0) == 0) {
+			if (n == cap) {
+				struct cand *nv;
+				cap = cap ? cap * 2 : 8;
+				if ((nv = realloc(v, cap * sizeof(*nv))) == NULL) {
+					free(comm);
+					free(cmd);
+					pm_error(e, PM_EXIT_INPUT, "out of memory");
+					goto out;
+				}
+				v = nv;
+			}
+			v[n].pid = p;
+			snprintf(v[n].desc, sizeof(v[n].desc), "%s", cmd);
+			n++;
+		}
+		free(comm);
+		free(cmd);
+	}
+	if (n == 0) {
+		pm_error(e, PM_EXIT_TARGET, "no process matches '%s'", pattern);
+	} else if (n > 1) {
+		size_t off = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; i < n && off < sizeof(buf); i++) {
+			int w = snprintf(buf + off, sizeof(buf) - off, "%s%ld (%s)",
+			    i ? ", " : "", v[i].pid, v[i].desc);
+			if (w < 0)
+				break;
+			off += (size_t)w;
+		}
+		pm_error(e, PM_EXIT_INPUT, "'%s' matches %zu processes: %s; "
+		    "use -p PID", pattern, n, buf);
+	} else {
+		*pid = (int)v[0].pid;
+		rc = 0;
+	}
+out:
+	closedir(dir);
+	regfree(&re);
+	free(v);
+	return rc;
+}
+
+int
+pm_capture_pidfile(const char *path, int *pid, struct pm_err *e)
+{
+	char buf[64], *p, *end;
+	ssize_t n;
+	long v;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return pm_error_errno(e, PM_EXIT_INPUT, "cannot open pid file "
+		    "'%s'", path);
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int errnum = errno;
+		close(fd);
+		errno = errnum;
+		return pm_error_errno(e, PM_EXIT_INPUT, "cannot read pid file "
+		    "'%s'", path);
+	}
+	close(fd);
+	buf[n] = '\0';
+	for (p = buf; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
+		;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (end == p || *p == '-' || *p == '+')
+		goto bad;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end != '\0' || errno || v <= 0 || v > INT_MAX)
+		goto bad;
+	*pid = (int)v;
+	return 0;
+bad:
+	return pm_error(e, PM_EXIT_INPUT, "pid file '%s' holds no pid", path);
 }
