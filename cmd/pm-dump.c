@@ -1,5 +1,6 @@
 /*
- * pm-dump - snapshot the memory of a running CPython process.
+ * pm-dump - snapshot the memory of a running CPython process, or turn a
+ * core file of one into a snapshot.
  *
  * The target is stopped only while its memory is copied; compressing and
  * writing come after it runs again.
@@ -18,21 +19,33 @@
 
 #include "pm.h"
 #include "capture.h"
+#include "core.h"
 #include "snapshot.h"
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] -p pid\n";
+    "usage: pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] "
+    "-p pid|pattern\n"
+    "       pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] "
+    "--pid-file file\n"
+    "       pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] "
+    "[--exe python]\n"
+    "               [--sysroot dir] --core core\n";
 
-enum { OPT_RAW = 256, OPT_VERSION };
+enum { OPT_RAW = 256, OPT_VERSION, OPT_CORE, OPT_EXE, OPT_SYSROOT,
+    OPT_PIDFILE };
 
 static const struct option longopts[] = {
+	{ "core", required_argument, NULL, OPT_CORE },
+	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pid", required_argument, NULL, 'p' },
+	{ "pid-file", required_argument, NULL, OPT_PIDFILE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 	{ "threads", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -311,6 +324,20 @@ log_line(void *arg, const char *msg)
 	pm_warn("%s", msg);
 }
 
+/* -p: a pid when all digits, else a pattern for one process. */
+static int
+pid_of(const char *arg)
+{
+	struct pm_err err;
+	int pid;
+
+	if (arg[strspn(arg, "0123456789")] == '\0')
+		return (int)pm_parse_num(arg, 1, INT_MAX, "--pid");
+	if (pm_capture_find(arg, &pid, &err) < 0)
+		pm_die_err(&err);
+	return pid;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -320,9 +347,9 @@ main(int argc, char *argv[])
 	struct output out;
 	struct pm_snap snap;
 	struct pm_err err;
-	const char *outname = NULL;
+	const char *outname = NULL, *parg = NULL, *pidfile = NULL, *core = NULL;
 	char vbuf[16];
-	int ch, pid = 0, quiet = 0, verbose = 0;
+	int ch, pid = 0, quiet = 0, verbose = 0, r;
 	double t0;
 
 	while ((ch = getopt_long(argc, argv, "hl:o:p:qT:v", longopts,
@@ -338,7 +365,7 @@ main(int argc, char *argv[])
 			outname = optarg;
 			break;
 		case 'p':
-			pid = (int)pm_parse_num(optarg, 1, INT_MAX, "--pid");
+			parg = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -355,6 +382,18 @@ main(int argc, char *argv[])
 		case OPT_RAW:
 			wopts.raw = 1;
 			break;
+		case OPT_CORE:
+			core = optarg;
+			break;
+		case OPT_EXE:
+			copts.exe = optarg;
+			break;
+		case OPT_SYSROOT:
+			copts.sysroot = optarg;
+			break;
+		case OPT_PIDFILE:
+			pidfile = optarg;
+			break;
 		case OPT_VERSION:
 			printf("pm-dump %s\n", PM_VERSION);
 			pm_close_stdout();
@@ -367,10 +406,19 @@ main(int argc, char *argv[])
 		pm_warn("unexpected operand '%s'", argv[optind]);
 		usage(stderr, PM_EXIT_INPUT);
 	}
-	if (pid == 0) {
-		pm_warn("no process given: use -p PID");
+	if ((parg != NULL) + (pidfile != NULL) + (core != NULL) != 1) {
+		pm_warn(parg || pidfile || core ? "give one of -p, --pid-file "
+		    "and --core" : "no process given: use -p PID");
 		usage(stderr, PM_EXIT_INPUT);
 	}
+	if ((copts.exe || copts.sysroot) && core == NULL) {
+		pm_warn("--exe and --sysroot go with --core");
+		usage(stderr, PM_EXIT_INPUT);
+	}
+	if (parg)
+		pid = pid_of(parg);
+	if (pidfile && pm_capture_pidfile(pidfile, &pid, &err) < 0)
+		pm_die_err(&err);
 
 	/* Output first: refuse a terminal before touching the target. */
 	catch_signals();
@@ -380,12 +428,21 @@ main(int argc, char *argv[])
 		copts.log = log_line;
 		copts.log_arg = NULL;
 	}
+	copts.warn = log_line;
 	t0 = now_s();
-	if (pm_capture(pid, &snap, &copts, &err) < 0) {
+	r = core ? pm_core_read(core, &snap, &copts, &err) :
+	    pm_capture(pid, &snap, &copts, &err);
+	if (r < 0) {
 		discard_output(&out);
 		pm_die_err(&err);
 	}
-	if (!quiet)
+	if (!quiet && core)
+		pm_warn("core '%s' of pid %u (python %s): %.1f MiB in %zu "
+		    "mappings, %zu thread%s", core, snap.pid,
+		    pm_snap_pyversion(&snap, vbuf),
+		    (double)snap.data_bytes / 1048576.0, snap.nmaps,
+		    snap.nthreads, snap.nthreads == 1 ? "" : "s");
+	else if (!quiet)
 		pm_warn("pid %d (python %s): paused %.1f ms, %.1f MiB in %zu "
 		    "mappings, %zu thread%s", pid,
 		    pm_snap_pyversion(&snap, vbuf), (double)snap.pause_us / 1e3,
