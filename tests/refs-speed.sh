@@ -46,7 +46,7 @@ rm -f "$tmp/heap.pmd"
 
 # measure NAME CMD...: "wall cpu rss_mb" of CMD, best of two runs.
 measure() {
-	local name=$1 best= r
+	local name=$1 best='' r
 	shift
 	for _ in 1 2; do
 		r=$(/usr/bin/time -f '%e %U %S %M' "$@" 2>&1 >/dev/null | tail -n 1)
