@@ -475,6 +475,28 @@ slot_name(const struct pm_heap *h, uint64_t addr, struct pm_buf *b)
 	pm_buf_puts(b, name);
 }
 
+/*
+ * A generator of 3.8-3.10 is read conservatively, but the layout knows
+ * some of its fields: name a word found at one of their offsets.
+ */
+static int
+guess_gen(const struct pm_heap *h, size_t src, uint64_t off, struct pm_buf *b)
+{
+	const struct pm_layout *l = pm_heap_layout(h);
+
+	if (PM_L(l, GEN_FRAME) >= 0 && off == (uint64_t)PM_L(l, GEN_FRAME))
+		pm_buf_puts(b, gen_attr(h, src, "frame"));
+	else if (PM_L(l, GEN_CODE) >= 0 && off == (uint64_t)PM_L(l, GEN_CODE))
+		pm_buf_puts(b, gen_attr(h, src, "code"));
+	else if (PM_L(l, GEN_NAME) >= 0 && off == (uint64_t)PM_L(l, GEN_NAME))
+		pm_buf_puts(b, ".__name__");
+	else if (PM_L(l, GEN_QUALNAME) >= 0 && off == (uint64_t)PM_L(l, GEN_QUALNAME))
+		pm_buf_puts(b, ".__qualname__");
+	else
+		return 0;
+	return 1;
+}
+
 void
 pm_edgename(const struct pm_heap *h, size_t src, const struct pm_edge *e,
     struct pm_buf *b)
@@ -532,6 +554,8 @@ pm_edgename(const struct pm_heap *h, size_t src, const struct pm_edge *e,
 		return;
 	}
 	case PM_EDGE_GUESS:
+		if (ty->kind == PM_KIND_GEN && guess_gen(h, src, e->arg, b))
+			return;
 		pm_buf_printf(b, "<ref +%" PRIu64 ">", e->arg);
 		return;
 	}
