@@ -39,23 +39,6 @@
 #define CFUNC_ML 16
 #define CFUNC_SELF 24
 
-/*
- * _asyncio FutureObj and TaskObj (Modules/_asynciomodule.c, not in any
- * installed header), per version 3.8-3.13, measured with ctypes on live
- * objects: fut_loop, fut_exception, fut_result, fut_state, task_fut_waiter,
- * task_coro, task_name.
- */
-static const struct {
-	int exception, result, state, waiter, coro, name;
-} aio_layout[6] = {
-	{ 48, 56, 72, 104, 112, 120 },	/* 3.8 */
-	{ 48, 56, 80, 144, 152, 160 },	/* 3.9 */
-	{ 48, 64, 88, 152, 160, 168 },	/* 3.10 */
-	{ 48, 64, 88, 128, 136, 144 },	/* 3.11 */
-	{ 48, 64, 88, 128, 136, 144 },	/* 3.12 */
-	{ 48, 64, 96, 112, 120, 128 },	/* 3.13 */
-};
-
 /* How an object is written, beyond its heap kind. */
 enum cls {
 	C_UNSET,
@@ -84,7 +67,6 @@ struct ctx {
 	const struct pm_heap *h;
 	const struct pm_snap *s;
 	const struct pm_layout *l;
-	int minor;
 	struct pm_repr_opts *o;
 	struct pm_repr_cache *c;
 	struct pm_buf *b;
@@ -302,7 +284,9 @@ classify(struct ctx *x, size_t ti)
 	if (c->cls[ti] != C_UNSET)
 		return (enum cls)c->cls[ti];
 	c->cls[ti] = C_KIND;
-	if (ty->kind != PM_KIND_OTHER && ty->kind != PM_KIND_OBJECT)
+	/* The heap's GEN kind covers coroutines and async generators too. */
+	if (ty->kind != PM_KIND_OTHER && ty->kind != PM_KIND_OBJECT &&
+	    ty->kind != PM_KIND_GEN)
 		return C_KIND;
 	for (int d = 0; b && d < 64; d++) {
 		enum cls k = C_UNSET;
@@ -322,7 +306,7 @@ classify(struct ctx *x, size_t ti)
 			k = C_CFUNC;
 		else if (b == c->t_baseexc)
 			k = C_EXC;
-		else if (x->minor >= 8 && x->minor <= 13) {
+		else {
 			uint64_t nm = fld(x, b, PM_L_TYPE_NAME);
 			if (cstr_is(x, nm, "_asyncio.Task"))
 				k = C_TASK;
@@ -1073,19 +1057,19 @@ put_future(struct ctx *x, size_t i, enum cls k, int level, size_t room)
 	size_t mark = x->b->len;
 	uint64_t a = o->addr;
 	static const char *const states[] = { "pending", "cancelled", "finished" };
+	const struct pm_layout *l = x->l;
+	uint32_t st = 3;
 
-	if (x->minor < 8 || x->minor > 13) {
+	if (PM_L(l, FUTURE_STATE) < 0 || PM_L(l, TASK_NAME) < 0) {
 		pm_buf_printf(x->b, "<%s object at 0x%llx>", ty->name,
 		    (unsigned long long)a);
 		return fit(x, mark, room);
 	}
-	int v = x->minor - 8;
-	uint32_t st = 0;
-	pm_snap_read(x->s, a + (uint64_t)aio_layout[v].state, &st, sizeof(st));
+	pm_snap_read(x->s, a + (uint64_t)PM_L(l, FUTURE_STATE), &st, sizeof(st));
 	pm_buf_printf(x->b, "<%s %s", short_name(ty->name), st < 3 ? states[st] : "?");
 	if (k == C_TASK) {
-		uint64_t name = rd64(x, a + (uint64_t)aio_layout[v].name);
-		uint64_t coro = rd64(x, a + (uint64_t)aio_layout[v].coro);
+		uint64_t name = fld(x, a, PM_L_TASK_NAME);
+		uint64_t coro = fld(x, a, PM_L_TASK_CORO);
 		if (name && is_kind(x, name, PM_KIND_INT)) {
 			/* 3.12+ names tasks lazily: the counter of "Task-N". */
 			pm_buf_puts(x->b, " name='Task-");
@@ -1101,8 +1085,8 @@ put_future(struct ctx *x, size_t i, enum cls k, int level, size_t room)
 		}
 	}
 	if (st == 2) {
-		uint64_t exc = rd64(x, a + (uint64_t)aio_layout[v].exception);
-		uint64_t res = rd64(x, a + (uint64_t)aio_layout[v].result);
+		uint64_t exc = fld(x, a, PM_L_FUTURE_EXCEPTION);
+		uint64_t res = fld(x, a, PM_L_FUTURE_RESULT);
 		if (exc) {
 			pm_buf_puts(x->b, " exception=");
 			rep(x, exc, level + 1, room);
@@ -1112,7 +1096,7 @@ put_future(struct ctx *x, size_t i, enum cls k, int level, size_t room)
 		}
 	}
 	if (k == C_TASK) {
-		uint64_t w = rd64(x, a + (uint64_t)aio_layout[v].waiter);
+		uint64_t w = fld(x, a, PM_L_TASK_FUT_WAITER);
 		if (w && st == 0) {
 			pm_buf_puts(x->b, " wait_for=");
 			rep(x, w, level + 1, room);
@@ -1413,7 +1397,6 @@ ctx_init(struct ctx *x, const struct pm_heap *h, struct pm_repr_opts *o,
 	x->h = h;
 	x->s = pm_heap_snap(h);
 	x->l = pm_heap_layout(h);
-	x->minor = x->l->minor;
 	x->o = o;
 	x->b = b;
 	x->depth = o->depth < 0 ? 0 : o->depth > PM_REPR_MAX_DEPTH ?
