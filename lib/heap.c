@@ -1270,6 +1270,24 @@ visit_iframe(const struct pm_heap *h, uint64_t f, pm_edge_fn fn, void *arg)
 	if (rd64(h, f + (uint64_t)PM_L(l, IFRAME_STACKTOP), &top) < 0)
 		return 0;
 	n = top & 0xffffffffULL;
+	/*
+	 * A frame that is executing has no saved stack depth (stacktop -1
+	 * or stale): its locals are still there, its stack is not known.
+	 */
+	{
+		uint64_t code = field0(h, f, PM_L_IFRAME_CODE), ctype = 0;
+		const unsigned char *cp = pm_snap_ptr(h->s, code,
+		    (size_t)PM_L(l, CODE_SIZE));
+		if (cp && rd64(h, code + (uint64_t)PM_L(l, OBJECT_TYPE), &ctype) == 0 &&
+		    ctype == h->kind_type[PM_KIND_CODE]) {
+			uint64_t nlp = ld32(cp + PM_L(l, CODE_NLOCALSPLUS));
+			uint64_t nst = ld32(cp + PM_L(l, CODE_STACKSIZE));
+			if ((int32_t)n < 0 || n > nlp + nst)
+				n = nlp;
+		} else if ((int32_t)n < 0) {
+			n = 0;
+		}
+	}
 	if (n > (1 << 20))
 		return 0;
 	const unsigned char *p = pm_snap_ptr(h->s, f + (uint64_t)PM_L(l, IFRAME_LOCALSPLUS),
