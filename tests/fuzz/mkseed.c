@@ -7,7 +7,8 @@
  * well and too slow to enumerate thousands of times a second. A seed here
  * keeps only the bytes the object model reads for a few objects: the
  * interpreter state, one GC-tracked object of each of a share of the
- * types (seed k of n gets every n-th type), the thread states and frames,
+ * types (seed k of n gets every n-th type) and a few dicts with split
+ * tables, the thread states and frames,
  * and the objects those refer to, a few levels deep, until a budget of
  * bytes is spent. Everything else is left out of the seed, so references
  * into it end where they would end in a corrupt snapshot.
@@ -461,26 +462,45 @@ main(int argc, char **argv)
 	if (pm_snap_open(&full, argv[optind], &e) < 0)
 		pm_die_err(&e);
 
-	/* One GC-tracked object of each type, in type order. */
+	/*
+	 * One GC-tracked object of each type, in type order, and in every
+	 * seed a few dicts with split tables (instance dicts before 3.11),
+	 * which one per type would seldom pick.
+	 */
 	if ((h = pm_heap_open(&full, NULL, NULL, &e)) == NULL)
 		pm_die_err(&e);
+	const struct pm_layout *l = pm_heap_layout(h);
+	uint64_t split[4];
+	size_t nsplit = 0;
 	ntypes = pm_heap_ntypes(h);
 	first = pm_xcalloc(ntypes ? ntypes : 1, sizeof(*first));
 	for (size_t i = 0; i < pm_heap_nobjs(h); i++) {
 		const struct pm_obj *o = &pm_heap_objs(h)[i];
-		if ((o->flags & PM_OBJ_GC) && !(o->flags & PM_OBJ_CONSERVATIVE) &&
-		    first[o->type] == 0)
+		uint64_t values;
+		if (!(o->flags & PM_OBJ_GC) || (o->flags & PM_OBJ_CONSERVATIVE))
+			continue;
+		if (first[o->type] == 0)
 			first[o->type] = o->addr;
+		if (nsplit < 4 && pm_heap_type_of(h, i)->kind == PM_KIND_DICT &&
+		    pm_snap_u64(&full, o->addr + (uint64_t)PM_L(l, DICT_MA_VALUES),
+		    &values) == 0 && values != 0)
+			split[nsplit++] = o->addr;
 	}
-	const struct pm_layout *l = pm_heap_layout(h);
 	pm_heap_close(h);
-	objs = pm_xcalloc(ntypes ? ntypes : 1, sizeof(*objs));
+	objs = pm_xcalloc(ntypes + 4, sizeof(*objs));
 
 	for (size_t k = 0; k < nseeds; k++) {
 		nobjs = 0;
 		for (size_t t = 0, m = 0; t < ntypes; t++)
 			if (first[t] && m++ % nseeds == k)
 				objs[nobjs++] = first[t];
+		for (size_t j = 0; j < nsplit; j++) {
+			size_t i;
+			for (i = 0; i < nobjs && objs[i] != split[j]; i++)
+				;
+			if (i == nobjs)
+				objs[nobjs++] = split[j];
+		}
 		snap_copy(&copy, &full);
 		relink(&copy, l, objs, nobjs);
 		reopen(&work, &copy);
