@@ -597,7 +597,8 @@ list_tasks(int pid, pid_t **tids, size_t *n)
 		return -1;
 	}
 	closedir(dir);
-	qsort(*tids, *n, sizeof(**tids), cmp_tid);
+	if (*n)
+		qsort(*tids, *n, sizeof(**tids), cmp_tid);
 	return 0;
 }
 
@@ -1119,6 +1120,8 @@ sort_syms(struct pm_snap *s)
 {
 	size_t k = 0;
 
+	if (s->nsyms == 0)
+		return;
 	qsort(s->syms, s->nsyms, sizeof(*s->syms), cmp_sym);
 	for (size_t i = 0; i < s->nsyms; i++) {
 		if (k && strcmp(s->syms[k - 1].name, s->syms[i].name) == 0) {
@@ -1908,9 +1911,13 @@ state_of(long pid)
 	return st;
 }
 
+/* Candidates named in the message, and how much of a command line. */
+#define MAX_SHOWN 4
+#define DESC_MAX 80
+
 struct cand {
 	long pid;
-	char desc[96];		/* "comm: command line", shortened */
+	char desc[DESC_MAX + 4];	/* the command line, shortened */
 };
 
 int
@@ -1983,7 +1990,11 @@ pm_capture_find(const char *pattern, int *pid, struct pm_err *e)
 				v = nv;
 			}
 			v[n].pid = p;
-			snprintf(v[n].desc, sizeof(v[n].desc), "%s", cmd);
+			if (strlen(cmd) > DESC_MAX)
+				snprintf(v[n].desc, sizeof(v[n].desc), "%.*s...",
+				    DESC_MAX, cmd);
+			else
+				snprintf(v[n].desc, sizeof(v[n].desc), "%s", cmd);
 			n++;
 		}
 		free(comm);
@@ -1992,16 +2003,19 @@ pm_capture_find(const char *pattern, int *pid, struct pm_err *e)
 	if (n == 0) {
 		pm_error(e, PM_EXIT_TARGET, "no process matches '%s'", pattern);
 	} else if (n > 1) {
-		size_t off = 0;
+		size_t off = 0, shown = n > MAX_SHOWN ? MAX_SHOWN - 1 : n;
 		buf[0] = '\0';
-		for (size_t i = 0; i < n && off < sizeof(buf); i++) {
+		for (size_t i = 0; i < shown; i++) {
 			int w = snprintf(buf + off, sizeof(buf) - off, "%s%ld (%s)",
 			    i ? ", " : "", v[i].pid, v[i].desc);
-			if (w < 0)
+			if (w < 0 || (size_t)w >= sizeof(buf) - off)
 				break;
 			off += (size_t)w;
 		}
-		pm_error(e, PM_EXIT_INPUT, "'%s' matches %zu processes: %s; "
+		if (shown < n)
+			snprintf(buf + off, sizeof(buf) - off, ", and %zu more",
+			    n - shown);
+		pm_error(e, PM_EXIT_INPUT, "'%.64s' matches %zu processes: %s; "
 		    "use -p PID", pattern, n, buf);
 	} else {
 		*pid = (int)v[0].pid;

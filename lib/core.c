@@ -47,6 +47,8 @@ struct seg {
 struct cfile {
 	const char *path;	/* as the core names it */
 	int fd;			/* -1 when it cannot be opened */
+	int err;		/* errno of the failed open */
+	char *opened;		/* the name it was opened by */
 	int tried;
 	uint64_t size;
 	int elf_ok;
@@ -528,24 +530,24 @@ same_file_name(const char *a, const char *b)
 /* Open a file the core names: --exe for the executable, else the name
  * under --sysroot. */
 static int
-open_core_file(void *arg, const struct pm_mapfile *m)
+open_as(const struct core *c, const struct pm_mapfile *m, char *full,
+    size_t size)
 {
-	const struct core *c = arg;
-	char clean[PATH_MAX], full[PATH_MAX * 2];
+	char clean[PATH_MAX];
 	const char *root = c->o && c->o->sysroot ? c->o->sysroot : "";
 	struct stat st;
 	int fd, r;
 
 	if (c->o && c->o->exe && c->exe && same_file_name(m->path, c->exe))
-		snprintf(full, sizeof(full), "%s", c->o->exe);
+		snprintf(full, size, "%s", c->o->exe);
 	else {
 		if (m->path[0] != '/' || clean_path(m->path, clean,
 		    sizeof(clean)) < 0) {
 			errno = ENOENT;
 			return -1;
 		}
-		r = snprintf(full, sizeof(full), "%s%s", root, clean);
-		if (r < 0 || (size_t)r >= sizeof(full)) {
+		r = snprintf(full, size, "%s%s", root, clean);
+		if (r < 0 || (size_t)r >= size) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
@@ -561,6 +563,14 @@ open_core_file(void *arg, const struct pm_mapfile *m)
 	return fd;
 }
 
+static int
+open_core_file(void *arg, const struct pm_mapfile *m)
+{
+	char full[PATH_MAX * 2];
+
+	return open_as(arg, m, full, sizeof(full));
+}
+
 /* The cached file of mapping f, opened and read as ELF on first use. */
 static struct cfile *
 cfile_get(struct core *c, const struct pm_mapfile *f)
@@ -568,6 +578,7 @@ cfile_get(struct core *c, const struct pm_mapfile *f)
 	struct cfile *cf = NULL;
 	struct stat st;
 	struct pm_err e2;
+	char full[PATH_MAX * 2];
 
 	for (size_t i = 0; i < c->ncf; i++)
 		if (strcmp(c->cf[i].path, f->path) == 0)
@@ -585,8 +596,15 @@ cfile_get(struct core *c, const struct pm_mapfile *f)
 	if (cf->tried)
 		return cf;
 	cf->tried = 1;
-	if ((cf->fd = open_core_file(c, f)) < 0) {
-		core_log(c, "cannot open '%s': %s", f->path, strerror(errno));
+	if ((cf->fd = open_as(c, f, full, sizeof(full))) < 0) {
+		cf->err = errno;
+		core_log(c, "cannot open '%s': %s", full, strerror(errno));
+		return cf;
+	}
+	if ((cf->opened = strdup(full)) == NULL) {
+		close(cf->fd);
+		cf->fd = -1;
+		cf->err = ENOMEM;
 		return cf;
 	}
 	if (fstat(cf->fd, &st) == 0)
@@ -623,9 +641,9 @@ check_first_page(struct core *c, struct cfile *cf, const struct pm_snap *s)
 		if (pread_all(cf->fd, cf->size, 0, a, n) == 0 &&
 		    memcmp(a, b, n) == 0)
 			return;
-		core_warn(c, "'%s' is not the file mapped when the core was made "
-		    "(its first page differs): symbols and constants read from "
-		    "it may be wrong", cf->path);
+		core_warn(c, "'%s' is not the file the core's process mapped as "
+		    "'%s' (its first page differs): symbols and constants read "
+		    "from it may be wrong", cf->opened, cf->path);
 		return;
 	}
 }
@@ -832,7 +850,8 @@ build_maps(struct core *c, struct pm_snap *s)
 		if (at < f->end && fill_gap(c, &mv, f, at, f->end) < 0)
 			goto fail;
 	}
-	qsort(mv.v, mv.n, sizeof(*mv.v), cmp_map);
+	if (mv.n)
+		qsort(mv.v, mv.n, sizeof(*mv.v), cmp_map);
 	s->maps = mv.v;
 	s->nmaps = mv.n;
 	for (size_t i = 0; i < mv.n; i++) {
@@ -917,7 +936,8 @@ synth_files(struct core *c)
 	pm_elf_release(&elf);
 	c->files = c->synth;
 	c->synth = NULL;
-	qsort(c->files, c->nfiles, sizeof(*c->files), cmp_mapfile);
+	if (c->nfiles)
+		qsort(c->files, c->nfiles, sizeof(*c->files), cmp_mapfile);
 	for (size_t i = 1; i < c->nfiles; i++)
 		if (c->files[i].start < c->files[i - 1].end)
 			return corrupt(c, "the segments of --exe overlap");
@@ -925,6 +945,36 @@ synth_files(struct core *c)
 	core_log(c, "no NT_FILE note: '%s' placed at bias 0x%" PRIx64, c->exe,
 	    bias);
 	return 0;
+}
+
+/*
+ * The file that should hold the interpreter (the first libpython3.X, else
+ * the executable) must be there: without it there are neither symbols
+ * nor type names, and the user should be told where to look.
+ */
+static int
+need_key_file(struct core *c)
+{
+	const struct pm_mapfile *key = NULL;
+	struct cfile *cf;
+
+	for (size_t i = 0; i < c->nfiles && key == NULL; i++) {
+		const char *b = strrchr(c->files[i].path, '/');
+		if (b && strncmp(b + 1, "libpython3.", 11) == 0)
+			key = &c->files[i];
+	}
+	for (size_t i = 0; i < c->nfiles && key == NULL && c->exe; i++)
+		if (strcmp(c->files[i].path, c->exe) == 0)
+			key = &c->files[i];
+	if (key == NULL)
+		return 0;
+	if ((cf = cfile_get(c, key)) == NULL)
+		return oom(c);
+	if (cf->fd >= 0)
+		return 0;
+	return pm_error(c->e, PM_EXIT_INPUT, "cannot open '%s', which the core "
+	    "'%s' names: %s (use --sysroot or --exe)", key->path, c->name,
+	    strerror(cf->err));
 }
 
 static int
@@ -942,7 +992,8 @@ add_threads(struct core *c, struct pm_snap *s)
 
 	if ((s->threads = calloc(c->ntids + 1, sizeof(*s->threads))) == NULL)
 		return oom(c);
-	qsort(c->tids, c->ntids, sizeof(*c->tids), cmp_u32);
+	if (c->ntids)
+		qsort(c->tids, c->ntids, sizeof(*c->tids), cmp_u32);
 	/* Main thread first, then the others in id order. */
 	for (size_t i = 0; i < c->ntids; i++)
 		if (c->tids[i] == c->pid)
@@ -960,6 +1011,7 @@ core_release(struct core *c)
 	for (size_t i = 0; i < c->ncf; i++) {
 		if (c->cf[i].fd >= 0)
 			close(c->cf[i].fd);
+		free(c->cf[i].opened);
 		pm_elf_release(&c->cf[i].elf);
 	}
 	free(c->cf);
@@ -1030,6 +1082,8 @@ pm_core_read(const char *path, struct pm_snap *out,
 	core_log(&c, "core of pid %u: %zu segments, %zu mapped files, %zu "
 	    "threads", c.pid, c.nsegs, c.nfiles, c.ntids);
 
+	if (need_key_file(&c) < 0)
+		goto out;
 	if ((r = pm_interp_find(&in, c.files, c.nfiles, out->exe,
 	    open_core_file, &c, o, e)) < 0)
 		goto out;
