@@ -170,23 +170,27 @@ bench: all units
 	    bash tests/bench/bench.sh $(BENCH_MB)
 
 # Fuzz the snapshot reader and the object model (tests/fuzz/) with clang's
-# libFuzzer under ASan and UBSan, for FUZZ_SECONDS on FUZZ_JOBS processes.
+# libFuzzer under ASan and UBSan, for FUZZ_SECONDS on FUZZ_JOBS processes;
+# FUZZ_READERS=1 runs every reader's computations on each input too.
 # The first run makes the seeds from a dump of each installed python.
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1
+FUZZ_READERS ?=
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz: $(BUILD_DIR)/fuzz/fuzz-snapshot $(BUILD_DIR)/fuzz/mkseed $(BIN_DIR)/pm-dump
-	PM_BIN='$(CURDIR)/$(BIN_DIR)' bash tests/fuzz/run.sh \
+	PM_BIN='$(CURDIR)/$(BIN_DIR)' PM_FUZZ_READERS='$(FUZZ_READERS)' \
+	    bash tests/fuzz/run.sh \
 	    '$(CURDIR)/$(BUILD_DIR)/fuzz/fuzz-snapshot' \
 	    '$(CURDIR)/$(BUILD_DIR)/fuzz/mkseed' $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
-$(BUILD_DIR)/fuzz/fuzz-snapshot: tests/fuzz/fuzz-snapshot.c $(LIB_SRC) \
+FUZZ_SRC = tests/fuzz/fuzz-snapshot.c tests/fuzz/fuzz-graph.c
+$(BUILD_DIR)/fuzz/fuzz-snapshot: $(FUZZ_SRC) tests/fuzz/fuzz.h $(LIB_SRC) \
     $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(PM_WARN) $(FUZZ_FLAGS) -D_GNU_SOURCE -Ilib -o $@ \
-	    tests/fuzz/fuzz-snapshot.c $(LIB_SRC) $(LDLIBS)
+	    $(FUZZ_SRC) $(LIB_SRC) $(LDLIBS)
 
 $(BUILD_DIR)/fuzz/mkseed: tests/fuzz/mkseed.c lib/heap.c $(BUILD_DIR)/libpm.a
 	@mkdir -p $(@D)
