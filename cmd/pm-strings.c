@@ -73,12 +73,14 @@ progress(void *arg, const char *phase, uint64_t done)
 	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
 }
 
-/* Decode --find-hex: pairs of hex digits, spaces and colons allowed. */
-static unsigned char *
-parse_hex(const char *s, size_t *n)
+/*
+ * Decode --find-hex into v (strlen(s) / 2 + 1 bytes): pairs of hex
+ * digits, spaces and colons allowed. Returns the length, 0 when invalid.
+ */
+static size_t
+parse_hex(const char *s, unsigned char *v)
 {
-	size_t len = strlen(s), k = 0;
-	unsigned char *v = pm_xmalloc(len / 2 + 1);
+	size_t k = 0;
 	int hi = -1;
 
 	for (const char *p = s; *p; p++) {
@@ -92,7 +94,7 @@ parse_hex(const char *s, size_t *n)
 		else if (*p >= 'A' && *p <= 'F')
 			d = *p - 'A' + 10;
 		else
-			pm_die(PM_EXIT_INPUT, "invalid --find-hex value '%s'", s);
+			return 0;
 		if (hi < 0) {
 			hi = d;
 		} else {
@@ -100,10 +102,7 @@ parse_hex(const char *s, size_t *n)
 			hi = -1;
 		}
 	}
-	if (hi >= 0 || k == 0)
-		pm_die(PM_EXIT_INPUT, "invalid --find-hex value '%s'", s);
-	*n = k;
-	return v;
+	return hi >= 0 ? 0 : k;
 }
 
 struct raw_out {
@@ -246,6 +245,20 @@ main(int argc, char **argv)
 	}
 	if (find && *find == '\0')
 		pm_die(PM_EXIT_INPUT, "invalid --find value ''");
+	/* The pattern, checked before the snapshot is read. */
+	unsigned char *pat = NULL;
+	size_t patlen = 0;
+	if (find) {
+		patlen = strlen(find);
+		pat = (unsigned char *)pm_xstrdup(find);
+	} else if (find_hex) {
+		pat = pm_xmalloc(strlen(find_hex) / 2 + 1);
+		if ((patlen = parse_hex(find_hex, pat)) == 0) {
+			free(pat);
+			pm_die(PM_EXIT_INPUT, "invalid --find-hex value '%s'",
+			    find_hex);
+		}
+	}
 
 	pm_progress_init(&prog, quiet);
 	pm_progress_show(&prog, "reading snapshot");
@@ -259,15 +272,7 @@ main(int argc, char **argv)
 		pm_die_err(&err);
 	const struct pm_obj *objs = pm_heap_objs(heap);
 
-	if (find || find_hex) {
-		unsigned char *pat;
-		size_t patlen;
-		if (find) {
-			patlen = strlen(find);
-			pat = (unsigned char *)pm_xstrdup(find);
-		} else {
-			pat = parse_hex(find_hex, &patlen);
-		}
+	if (pat) {
 		if (raw) {
 			struct raw_out r = { &out, heap };
 			pm_out_init(&out, stdout, format, header, raw_cols, 4);
