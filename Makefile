@@ -47,7 +47,7 @@ MAN7 = $(wildcard man/*.7)
 SHARE_FILES = $(shell find share -type f 2>/dev/null | LC_ALL=C sort)
 
 DEPS_PKGS = libzstd-dev libcsv-dev zstd bats bats-assert bats-support \
-	mandoc cppcheck bsdextrautils strace
+	mandoc cppcheck bsdextrautils strace gdb python3.11-minimal
 CPPCHECK_FLAGS = --quiet --std=c11 --enable=warning,portability,performance \
 	--error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
 	-D_GNU_SOURCE -Ilib

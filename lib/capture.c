@@ -1920,6 +1920,14 @@ struct cand {
 	char desc[DESC_MAX + 4];	/* the command line, shortened */
 };
 
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
 int
 pm_capture_find(const char *pattern, int *pid, struct pm_err *e)
 {
@@ -2000,6 +2008,8 @@ pm_capture_find(const char *pattern, int *pid, struct pm_err *e)
 		free(comm);
 		free(cmd);
 	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_cand);
 	if (n == 0) {
 		pm_error(e, PM_EXIT_TARGET, "no process matches '%s'", pattern);
 	} else if (n > 1) {

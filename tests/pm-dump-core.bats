@@ -96,6 +96,16 @@ teardown_file() {
 	pm_stop_target
 }
 
+# Targets a test started itself, ended after it (PM_TARGETS set in a
+# test does not reach teardown_file).
+TEST_TARGETS=()
+teardown() {
+	local p
+	for p in "${TEST_TARGETS[@]}"; do
+		pm_stop_target "$p"
+	done
+}
+
 need_gcore() {
 	if ! command -v gcore >/dev/null; then
 		pm_ci && fail "gcore (gdb) is not installed"
@@ -209,7 +219,7 @@ heuristic() {
 	pid=$(cd "$dir" && ulimit -c unlimited && exec "$PM_PY" \
 	    "$BATS_TEST_DIRNAME/targets/census.py" "$dir/truth" $CENSUS_ARGS \
 	    >"$dir/out" 2>&1 3>&- </dev/null & echo $!)
-	PM_TARGETS="${PM_TARGETS:-} $pid"
+	TEST_TARGETS+=("$pid")
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^READY' "$dir/out" && break
 		sleep 0.1
@@ -252,7 +262,7 @@ heuristic() {
 	pid=$(cd "$dir" && LD_LIBRARY_PATH=$tree/lib exec "$tree/bin/python3.12" \
 	    "$BATS_TEST_DIRNAME/targets/census.py" "$dir/truth" $CENSUS_ARGS \
 	    >"$dir/out" 2>&1 3>&- </dev/null & echo $!)
-	PM_TARGETS="${PM_TARGETS:-} $pid"
+	TEST_TARGETS+=("$pid")
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^READY' "$dir/out" && break
 		sleep 0.1
@@ -284,7 +294,7 @@ heuristic() {
 	pid=$(cd "$dir" && exec "$dir/a/python3.11" \
 	    "$BATS_TEST_DIRNAME/targets/census.py" "$dir/truth" $CENSUS_ARGS \
 	    >"$dir/out" 2>&1 3>&- </dev/null & echo $!)
-	PM_TARGETS="${PM_TARGETS:-} $pid"
+	TEST_TARGETS+=("$pid")
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^READY' "$dir/out" && break
 		sleep 0.1

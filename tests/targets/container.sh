@@ -11,6 +11,10 @@
 # libc) and the usual /bin, /lib, /lib64 symlinks, a fresh /proc, and
 # then execs PROGRAM, which must be a path inside ROOT.
 #
+# With PM_CONTAINER_CHROOT=1 it uses chroot(8) instead of pivot_root:
+# then /proc/PID/maps seen from the host shows paths under ROOT, as for
+# any chrooted process.
+#
 # ROOT must hold PROGRAM and whatever it needs besides /usr: for a copied
 # interpreter tree, ROOT/opt/NAME/{bin,lib}, with LD_LIBRARY_PATH set by
 # the caller when its libpython is found by an absolute rpath.
@@ -26,6 +30,10 @@ for l in bin lib lib64 sbin; do
 	[ -e "$root/$l" ] || [ -L "$root/$l" ] || ln -s "usr/$l" "$root/$l"
 done
 mount -t proc proc "$root/proc"
+if [ "${PM_CONTAINER_CHROOT:-0}" = 1 ]; then
+	unset PM_CONTAINER_CHROOT
+	exec chroot "$root" "$@"
+fi
 cd "$root"
 pivot_root . .old
 umount -l /.old
