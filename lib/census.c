@@ -437,6 +437,8 @@ pm_census_diff(const struct pm_census *then, const struct pm_census *now,
 	while (i < na || j < nb) {
 		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].type, b[j].type);
 		struct pm_census_delta *x = &d[n];
+		/* The slot may hold an unchanged row that was not kept. */
+		memset(x, 0, sizeof(*x));
 		if (c < 0) {		/* gone */
 			x->type = a[i].type;
 			x->dcount = -(int64_t)a[i].count;
