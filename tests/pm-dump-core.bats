@@ -361,3 +361,19 @@ heuristic() {
 	    "$BATS_FILE_TMPDIR/3.12/core" "$BATS_TEST_TMPDIR/fuzz.core" 150 1
 	assert_output "ok 150"
 }
+
+@test "a core of a threaded target records every thread" {
+	local dir=$BATS_TEST_TMPDIR pid
+	need_gcore
+	pm_python 3.12
+	pid=$(exec "$PM_PY" "$BATS_TEST_DIRNAME/targets/dumpme.py" 2 4 \
+	    >"$dir/out" 2>&1 3>&- </dev/null & echo $!)
+	TEST_TARGETS+=("$pid")
+	for ((i = 0; i < 600; i++)); do
+		grep -qx READY "$dir/out" && break
+		sleep 0.1
+	done
+	gcore -o "$dir/core" "$pid" >/dev/null 2>&1
+	run -0 --separate-stderr pm-dump --core "$dir/core.$pid" -o /dev/null
+	assert_regex "$stderr" "^pm-dump: core '.*' of pid $pid \\(python 3\\.12\\): [0-9.]+ MiB in [0-9]+ mappings, 5 threads$"
+}
