@@ -144,6 +144,15 @@ not_permitted(struct pm_err *e, int pid, int tid)
 	char *s;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	/* An exiting process (a zombie, or gone) refuses to be seized. */
+	{
+		char state[8] = "";
+		if (access(path, F_OK) < 0 ||
+		    (status_field(path, "State", state, sizeof(state)),
+		    state[0] == 'Z' || state[0] == 'X'))
+			return pm_error(e, PM_EXIT_TARGET, "cannot read pid %d: "
+			    "it exited during the capture", pid);
+	}
 	tracer = status_field(path, "TracerPid", NULL, 0);
 	if (tracer > 0 && tracer != getpid()) {
 		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer);
@@ -1728,6 +1737,15 @@ pm_capture(int pid, struct pm_snap *out, const struct pm_capture_opts *o,
 		logf_(o, "interpreter in '%s' at bias 0x%" PRIx64 " (%zu data "
 		    "symbols)", in.path, in.bias, in.elf.nsyms);
 	else if (in.minor == 0) {
+		char statpath[64];
+		/* A process that exited meanwhile has no mappings left. */
+		snprintf(statpath, sizeof(statpath), "/proc/%d/exe", pid);
+		if (access(statpath, F_OK) < 0 && (errno == ENOENT ||
+		    errno == ESRCH)) {
+			pm_error(e, PM_EXIT_TARGET, "cannot read pid %d: it "
+			    "exited during the capture", pid);
+			goto fail;
+		}
 		/* Nothing says Python: do not stop the process for a scan. */
 		pm_error(e, PM_EXIT_INPUT, "pid %d is not a Python process "
 		    "(no _PyRuntime symbol in its executable or libraries)",
