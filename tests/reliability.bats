@@ -29,8 +29,9 @@
 #                                 pm-dump.bats: "a reader that goes away ends
 #                                 it without a message"
 # Hostile input (every reader)
-#   fuzzing                       make fuzz (tests/fuzz/fuzz-snapshot.c); what
-#                                 it found is replayed by "fuzz findings ..."
+#   fuzzing                       make fuzz (tests/fuzz/, not run by check);
+#                                 what fuzzing and review found is replayed
+#                                 by the loops, bad files and record tests
 #   loops, lying sizes            "3.X: loops in the interpreter state are
 #                                 errors, lying objects are not believed"
 #   record input                  "--baseline: ...", "addresses on stdin: ..."
@@ -40,6 +41,7 @@
 #                                 "every reader: a terminal on stdin ...";
 #                                 pm-types.bats: "bad snapshots: exit 2 ...",
 #                                 "a flipped byte in the compressed stream ..."
+#                                 (a stream cut inside its checksum: "zcut")
 #   output                        "every reader: a closed pipe ..., /dev/full ..."
 #                                 pm-types.bats: "a closed pipe ends quietly;
 #                                 a full disk is exit 2"
@@ -51,7 +53,6 @@
 
 load helper
 
-VERSIONS="3.8 3.9 3.10 3.11 3.12 3.13"
 READERS="pm-types pm-objects pm-strings pm-refs pm-tasks"
 
 # Dump tests/targets/victims.py of each installed version, uncompressed.
