@@ -481,6 +481,9 @@ try_interp(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
 	return 0;
 }
 
+/* Files tried per pass, at most: a hostile core may name many. */
+#define MAX_TRIES 16
+
 int
 pm_interp_find(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
     const char *exe, pm_openfile_fn open_fn, void *open_arg,
@@ -488,9 +491,12 @@ pm_interp_find(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
 {
 	memset(in, 0, sizeof(*in));
 	/* libpython first (an embedding executable does not define it), then
-	 * the executable. Each file once: at its first mapping. */
+	 * the executable. Each file once. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < n; i++) {
+		const char *tried[MAX_TRIES];
+		size_t ntried = 0;
+
+		for (size_t i = 0; i < n && ntried < MAX_TRIES; i++) {
 			const struct pm_mapfile *l = &v[i];
 			int r, seen = 0;
 			if (l->path[0] != '/')
@@ -500,10 +506,11 @@ pm_interp_find(struct pm_interp *in, const struct pm_mapfile *v, size_t n,
 				continue;
 			if (in->minor == 0)
 				in->minor = minor_from_name(l->path);
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = strcmp(v[j].path, l->path) == 0;
+			for (size_t j = 0; j < ntried && !seen; j++)
+				seen = strcmp(tried[j], l->path) == 0;
 			if (seen)
 				continue;
+			tried[ntried++] = l->path;
 			r = try_interp(in, v, n, i, open_fn, open_arg, o);
 			if (r < 0)
 				return pm_error(e, PM_EXIT_INPUT, "out of memory");

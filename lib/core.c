@@ -83,6 +83,8 @@ struct core {
 
 	struct cfile *cf;	/* one per distinct path */
 	size_t ncf;
+	size_t *fid;		/* files[i]'s file is cf[fid[i]] */
+	size_t tcap;		/* of tids */
 
 	const char *exe;	/* the executable as the core names it */
 	char *exe_buf;		/* when made up from --exe */
@@ -397,12 +399,13 @@ add_tid(struct core *c, uint32_t tid)
 
 	if (tid == 0 || tid > INT32_MAX)
 		return 0;
-	for (size_t i = 0; i < c->ntids; i++)
-		if (c->tids[i] == tid)
-			return 0;
-	if ((v = realloc(c->tids, (c->ntids + 1) * sizeof(*v))) == NULL)
-		return oom(c);
-	c->tids = v;
+	if (c->ntids == c->tcap) {
+		size_t nc = c->tcap ? c->tcap * 2 : 16;
+		if ((v = realloc(c->tids, nc * sizeof(*v))) == NULL)
+			return oom(c);
+		c->tids = v;
+		c->tcap = nc;
+	}
 	c->tids[c->ntids++] = tid;
 	return 0;
 }
@@ -571,34 +574,69 @@ open_core_file(void *arg, const struct pm_mapfile *m)
 	return open_as(arg, m, full, sizeof(full));
 }
 
-/* The cached file of mapping f, opened and read as ELF on first use. */
+struct byname {
+	const char *path;
+	size_t i;
+};
+
+static int
+cmp_byname(const void *a, const void *b)
+{
+	const struct byname *x = a, *y = b;
+	int r = strcmp(x->path, y->path);
+
+	return r ? r : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * Give every distinct file name one struct cfile, so that each file is
+ * opened once however many mappings it has (files sorted by start).
+ */
+static int
+index_files(struct core *c)
+{
+	struct byname *v;
+
+	if (c->nfiles == 0)
+		return 0;
+	if ((v = calloc(c->nfiles, sizeof(*v))) == NULL ||
+	    (c->fid = calloc(c->nfiles, sizeof(*c->fid))) == NULL ||
+	    (c->cf = calloc(c->nfiles, sizeof(*c->cf))) == NULL) {
+		free(v);
+		return oom(c);
+	}
+	for (size_t i = 0; i < c->nfiles; i++)
+		v[i] = (struct byname){ c->files[i].path, i };
+	qsort(v, c->nfiles, sizeof(*v), cmp_byname);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		if (i == 0 || strcmp(v[i].path, v[i - 1].path) != 0) {
+			struct cfile *cf = &c->cf[c->ncf++];
+			cf->path = v[i].path;
+			cf->fd = -1;
+		}
+		c->fid[v[i].i] = c->ncf - 1;
+	}
+	free(v);
+	return 0;
+}
+
+/* The file of mapping f (one of c->files), opened and read as ELF on
+ * first use. */
 static struct cfile *
 cfile_get(struct core *c, const struct pm_mapfile *f)
 {
-	struct cfile *cf = NULL;
+	struct cfile *cf = &c->cf[c->fid[f - c->files]];
 	struct stat st;
 	struct pm_err e2;
-	char full[PATH_MAX * 2];
+	char full[PATH_MAX * 2] = "";
 
-	for (size_t i = 0; i < c->ncf; i++)
-		if (strcmp(c->cf[i].path, f->path) == 0)
-			cf = &c->cf[i];
-	if (cf == NULL) {
-		struct cfile *v = realloc(c->cf, (c->ncf + 1) * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		c->cf = v;
-		cf = &c->cf[c->ncf++];
-		memset(cf, 0, sizeof(*cf));
-		cf->path = f->path;
-		cf->fd = -1;
-	}
 	if (cf->tried)
 		return cf;
 	cf->tried = 1;
 	if ((cf->fd = open_as(c, f, full, sizeof(full))) < 0) {
 		cf->err = errno;
-		core_log(c, "cannot open '%s': %s", full, strerror(errno));
+		core_log(c, "cannot open '%s': %s", full[0] ? full : f->path,
+		    strerror(cf->err));
 		return cf;
 	}
 	if ((cf->opened = strdup(full)) == NULL) {
@@ -615,36 +653,36 @@ cfile_get(struct core *c, const struct pm_mapfile *f)
 }
 
 /*
- * Compare the first page of file cf with the core's copy of it, when the
- * core has one: a different file (rebuilt, upgraded) is worth a warning.
+ * Compare the first page of each file with the core's copy of it, when
+ * the core has one: a different file (rebuilt, upgraded, the wrong
+ * --exe) is worth a warning.
  */
 static void
-check_first_page(struct core *c, struct cfile *cf, const struct pm_snap *s)
+check_first_pages(struct core *c, const struct pm_snap *s)
 {
 	unsigned char a[4096];
 	const unsigned char *b;
-	size_t n = sizeof(a);
 
-	if (cf->compared || cf->fd < 0)
-		return;
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct pm_mapfile *f = &c->files[i];
-		if (f->offset != 0 || strcmp(f->path, cf->path) != 0)
+		struct cfile *cf = &c->cf[c->fid[i]];
+		size_t n = sizeof(a);
+
+		if (f->offset != 0 || cf->compared || cf->fd < 0)
 			continue;
 		if (cf->size < n)
 			n = (size_t)cf->size;
 		if (f->end - f->start < n)
 			n = (size_t)(f->end - f->start);
-		if ((b = pm_snap_ptr(s, f->start, n)) == NULL)
+		if (n == 0 || (b = pm_snap_ptr(s, f->start, n)) == NULL)
 			continue;	/* not in the core */
 		cf->compared = 1;
 		if (pread_all(cf->fd, cf->size, 0, a, n) == 0 &&
 		    memcmp(a, b, n) == 0)
-			return;
+			continue;
 		core_warn(c, "'%s' is not the file the core's process mapped as "
 		    "'%s' (its first page differs): symbols and constants read "
 		    "from it may be wrong", cf->opened, cf->path);
-		return;
 	}
 }
 
@@ -994,12 +1032,15 @@ add_threads(struct core *c, struct pm_snap *s)
 		return oom(c);
 	if (c->ntids)
 		qsort(c->tids, c->ntids, sizeof(*c->tids), cmp_u32);
-	/* Main thread first, then the others in id order. */
+	/* Main thread first, then the others in id order, each once. */
 	for (size_t i = 0; i < c->ntids; i++)
-		if (c->tids[i] == c->pid)
+		if (c->tids[i] == c->pid) {
 			s->threads[n++] = c->tids[i];
+			break;
+		}
 	for (size_t i = 0; i < c->ntids; i++)
-		if (c->tids[i] != c->pid)
+		if (c->tids[i] != c->pid && (i == 0 ||
+		    c->tids[i] != c->tids[i - 1]))
 			s->threads[n++] = c->tids[i];
 	s->nthreads = n;
 	return 0;
@@ -1015,6 +1056,7 @@ core_release(struct core *c)
 		pm_elf_release(&c->cf[i].elf);
 	}
 	free(c->cf);
+	free(c->fid);
 	free(c->segs);
 	free(c->fnames);
 	free(c->files);
@@ -1064,6 +1106,8 @@ pm_core_read(const char *path, struct pm_snap *out,
 			    "use --exe");
 	} else
 		find_exe(&c);
+	if (index_files(&c) < 0)
+		goto out;
 
 	out->flags = PM_SNAP_FROM_CORE;
 	out->pid = c.pid ? c.pid : c.ntids ? c.tids[0] : 0;
@@ -1077,8 +1121,7 @@ pm_core_read(const char *path, struct pm_snap *out,
 	}
 	if (build_maps(&c, out) < 0 || add_threads(&c, out) < 0)
 		goto out;
-	for (size_t i = 0; i < c.ncf; i++)
-		check_first_page(&c, &c.cf[i], out);
+	check_first_pages(&c, out);
 	core_log(&c, "core of pid %u: %zu segments, %zu mapped files, %zu "
 	    "threads", c.pid, c.nsegs, c.nfiles, c.ntids);
 
