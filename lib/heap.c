@@ -1950,7 +1950,9 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 		if (h->kind_type[kind_syms[i].kind] == 0)
 			h->kind_type[kind_syms[i].kind] = h->kind_addr[i];
 	}
-	h->set_dummy = pm_snap_sym(s, "_PySet_Dummy");
+	/* _PySet_Dummy is a variable holding the dummy key, not the key. */
+	if (pm_snap_u64(s, pm_snap_sym(s, "_PySet_Dummy"), &h->set_dummy) < 0)
+		h->set_dummy = 0;
 	h->runtime = pm_snap_sym(s, "_PyRuntime");
 	if (h->runtime == 0 || h->kind_type[PM_KIND_TYPE] == 0) {
 		pm_error(e, PM_EXIT_INPUT, "snapshot of pid %u lacks the "
