@@ -65,12 +65,15 @@ typedef struct {
 #define EM_AARCH64 183
 #define PT_LOAD 1
 #define PT_DYNAMIC 2
+#define SHT_SYMTAB 2
 #define SHT_STRTAB 3
 #define SHT_DYNSYM 11
 #define SHN_UNDEF 0
 #define SHN_ABS 0xfff1
 #define STT_OBJECT 1
 #define ELF64_ST_TYPE(i) ((i) & 0xf)
+#define ELF64_ST_BIND(i) ((i) >> 4)
+#define STB_LOCAL 0
 #define DT_NULL 0
 #define DT_HASH 4
 #define DT_STRTAB 5
@@ -341,6 +344,119 @@ read_syms(struct file *f, struct pm_elf *elf, uint64_t symoff, uint64_t nsym,
 	return 0;
 }
 
+/*
+ * Interpreter state that CPython keeps in file-static variables (3.8-3.11
+ * pymalloc and tracemalloc): only the full symbol table (.symtab) of an
+ * unstripped build names them. Read by name, kept when exactly one local
+ * data symbol has that name; a stripped file simply lacks them.
+ */
+static const char *const static_syms[] = {
+	"arenas", "maxarenas", "usable_arenas", "unused_arena_objects",
+	"narenas_currently_allocated", "narenas_highwater",
+	"ntimes_arena_allocated", "arena_map_root", "arena_map_mid_count",
+	"arena_map_bot_count", "usedpools",
+	"tracemalloc_traces", "tracemalloc_domains", "tracemalloc_tracebacks",
+	"tracemalloc_filenames", "tracemalloc_traced_memory",
+	"tracemalloc_peak_traced_memory", "tracemalloc_empty_traceback",
+};
+
+#define NSTATIC_SYMS (sizeof(static_syms) / sizeof(static_syms[0]))
+
+static int
+wanted_static(const char *s, size_t max)
+{
+	if (strnlen(s, max) == max)
+		return -1;
+	for (size_t k = 0; k < NSTATIC_SYMS; k++)
+		if (strcmp(s, static_syms[k]) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* Add the static_syms that .symtab defines once and .dynsym does not. */
+static int
+read_static_syms(struct file *f, const Elf64_Ehdr *eh, struct pm_elf *elf)
+{
+	uint64_t found[NSTATIC_SYMS], size[NSTATIC_SYMS];
+	unsigned seen[NSTATIC_SYMS] = { 0 };
+	Elf64_Shdr sh, link;
+	Elf64_Sym *st = NULL;
+	char *str = NULL;
+	uint64_t shnum = eh->e_shnum, nsym = 0, i;
+	size_t add = 0;
+	int rc = -1;
+
+	if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf64_Shdr))
+		return 0;
+	if (shnum == 0) {
+		if (rd(f, eh->e_shoff, &sh, sizeof(sh)) < 0)
+			return -1;
+		shnum = sh.sh_size;
+	}
+	if (shnum > f->size / sizeof(Elf64_Shdr))
+		return 0;	/* find_sections accepted no such count */
+	for (i = 1; i < shnum; i++) {
+		if (rd(f, eh->e_shoff + i * sizeof(sh), &sh, sizeof(sh)) < 0)
+			return -1;
+		if (sh.sh_type == SHT_SYMTAB)
+			break;
+	}
+	if (i == shnum)
+		return 0;	/* stripped */
+	if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_link == 0 ||
+	    sh.sh_link >= shnum)
+		return bad(f, "corrupt .symtab section header");
+	if (rd(f, eh->e_shoff + (uint64_t)sh.sh_link * sizeof(link), &link,
+	    sizeof(link)) < 0)
+		return -1;
+	if (link.sh_type != SHT_STRTAB)
+		return bad(f, "corrupt .strtab section header");
+	nsym = sh.sh_size / sizeof(Elf64_Sym);
+	if ((st = rd_alloc(f, sh.sh_offset, nsym * sizeof(*st), 0)) == NULL ||
+	    (str = rd_alloc(f, link.sh_offset, link.sh_size, 1)) == NULL)
+		goto out;
+	str[link.sh_size] = '\0';
+	for (i = 1; i < nsym; i++) {
+		int k;
+		if (ELF64_ST_TYPE(st[i].st_info) != STT_OBJECT ||
+		    ELF64_ST_BIND(st[i].st_info) != STB_LOCAL ||
+		    st[i].st_shndx == SHN_UNDEF || st[i].st_shndx == SHN_ABS ||
+		    st[i].st_name == 0 || st[i].st_name >= link.sh_size)
+			continue;
+		k = wanted_static(str + st[i].st_name,
+		    (size_t)(link.sh_size - st[i].st_name));
+		if (k < 0)
+			continue;
+		found[k] = st[i].st_value;
+		size[k] = st[i].st_size;
+		seen[k]++;
+	}
+	for (size_t k = 0; k < NSTATIC_SYMS; k++)
+		if (seen[k] == 1 && pm_elf_sym(elf, static_syms[k]) == NULL)
+			add++;
+	if (add > 0) {
+		struct pm_elf_sym *v = realloc(elf->syms,
+		    (elf->nsyms + add) * sizeof(*v));
+		if (v == NULL) {
+			pm_error(f->e, PM_EXIT_INPUT, "out of memory");
+			goto out;
+		}
+		elf->syms = v;
+		for (size_t k = 0; k < NSTATIC_SYMS; k++) {
+			if (seen[k] != 1 || pm_elf_sym(elf, static_syms[k]))
+				continue;
+			v[elf->nsyms++] = (struct pm_elf_sym){
+			    .name = static_syms[k], .value = found[k],
+			    .size = size[k] };
+		}
+	}
+	rc = 0;
+out:
+	free(st);
+	free(str);
+	return rc;
+}
+
 int
 pm_elf_read(struct pm_elf *elf, int fd, const char *name, struct pm_err *e)
 {
@@ -420,6 +536,8 @@ pm_elf_read(struct pm_elf *elf, int fd, const char *name, struct pm_err *e)
 	    &stroff, &strsz) < 0)
 		goto out;
 	if (read_syms(&f, elf, symoff, nsym, stroff, strsz) < 0)
+		goto out;
+	if (read_static_syms(&f, &eh, elf) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -9,7 +9,9 @@
  *
  * Symbols come from .dynsym, found through the section headers or, when
  * those are missing (sstrip), through PT_DYNAMIC (DT_SYMTAB, DT_STRTAB,
- * DT_STRSZ and the symbol count from DT_HASH or DT_GNU_HASH).
+ * DT_STRSZ and the symbol count from DT_HASH or DT_GNU_HASH). From the
+ * full table (.symtab, when not stripped) only a fixed list of file-static
+ * variables is taken: the pymalloc and tracemalloc state of 3.8-3.11.
  *
  * Load bias: the kernel maps the PT_LOAD segment that holds file offset
  * load_offset at a page-aligned address; the target's /proc/PID/maps shows
@@ -28,7 +30,7 @@
 struct pm_err;
 
 struct pm_elf_sym {
-	const char *name;	/* points into pm_elf.strtab */
+	const char *name;	/* into pm_elf.strtab, or a static string */
 	uint64_t value;		/* st_value, a link-time address */
 	uint64_t size;		/* st_size */
 };
@@ -55,7 +57,8 @@ struct pm_elf {
 	size_t nsegs;
 	struct pm_elf_seg *segs;	/* PT_LOAD segments, file order */
 	size_t nsyms;
-	struct pm_elf_sym *syms;	/* defined STT_OBJECT symbols, file order */
+	struct pm_elf_sym *syms;	/* defined STT_OBJECT symbols, file order,
+				   then the statics CPython state lives in */
 	char *strtab;		/* NUL-terminated copy of the dynamic strings */
 	size_t strsz;
 };
