@@ -16,7 +16,7 @@
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: pm-types [-cHq] [--csv | --json] [--dict-owners] [snapshot]\n"
+    "usage: pm-types [-cHqv] [--csv | --json] [--dict-owners] [snapshot]\n"
     "       pm-types [-cHq] [--csv | --json] [--dict-owners] --baseline old\n"
     "                [--max-growth count] [--max-growth-bytes size]\n"
     "                [--type type] [snapshot]\n";
@@ -59,6 +59,7 @@ static const struct option longopts[] = {
 	{ "max-growth-bytes", required_argument, NULL, OPT_MAX_GROWTH_BYTES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -103,23 +104,50 @@ progress(void *arg, const char *phase, uint64_t done)
 	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
 }
 
+/*
+ * One census record; with verbose, the shares of the totals, the
+ * cumulated share of bytes cum and the largest object between BYTES and
+ * TYPE.
+ */
 static void
-print_census(const struct pm_census *c, enum pm_out_format format, int header)
+print_row(struct pm_out *out, const struct pm_census *c, uint64_t count,
+    uint64_t bytes, uint64_t cum, uint64_t max, const char *type, int verbose)
+{
+	pm_out_u64(out, count);
+	pm_out_u64(out, bytes);
+	if (verbose) {
+		pm_out_pct(out, count, c->count);
+		pm_out_pct(out, bytes, c->bytes);
+		pm_out_pct(out, cum, c->bytes);
+		pm_out_u64(out, max);
+	}
+	pm_out_str(out, type);
+	pm_out_end(out);
+}
+
+static void
+print_census(const struct pm_census *c, enum pm_out_format format, int header,
+    int verbose)
 {
 	static const char *const cols[] = { "COUNT", "BYTES", "TYPE" };
+	static const char *const vcols[] = {
+		"COUNT", "BYTES", "%COUNT", "%BYTES", "CUM%", "MAX_SIZE", "TYPE"
+	};
 	struct pm_out out;
+	uint64_t cum = 0;
 
-	pm_out_init(&out, stdout, format, header, cols, 3);
+	if (verbose)
+		pm_out_init(&out, stdout, format, header, vcols, 7);
+	else
+		pm_out_init(&out, stdout, format, header, cols, 3);
 	for (size_t i = 0; i < c->nrows; i++) {
-		pm_out_u64(&out, c->rows[i].count);
-		pm_out_u64(&out, c->rows[i].bytes);
-		pm_out_str(&out, c->rows[i].type);
-		pm_out_end(&out);
+		const struct pm_census_row *r = &c->rows[i];
+		cum += r->bytes;
+		print_row(&out, c, r->count, r->bytes, cum, r->max, r->type,
+		    verbose);
 	}
-	pm_out_u64(&out, c->count);
-	pm_out_u64(&out, c->bytes);
-	pm_out_str(&out, PM_CENSUS_TOTAL);
-	pm_out_end(&out);
+	print_row(&out, c, c->count, c->bytes, c->bytes, c->max,
+	    PM_CENSUS_TOTAL, verbose);
 }
 
 static void
@@ -182,7 +210,8 @@ int
 main(int argc, char **argv)
 {
 	enum pm_out_format format = PM_OUT_TSV;
-	int header = 0, quiet = 0, by_count = 0, c, status = PM_EXIT_OK;
+	int header = 0, quiet = 0, by_count = 0, verbose = 0, c;
+	int status = PM_EXIT_OK;
 	unsigned flags = 0;
 	const char *baseline = NULL;
 	struct pm_census_gate gate = { .max_count = -1, .max_bytes = -1 };
@@ -193,7 +222,7 @@ main(int argc, char **argv)
 	struct pm_heap *heap;
 	struct pm_err err;
 
-	while ((c = getopt_long(argc, argv, "cHhq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cHhqv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			by_count = 1;
@@ -206,6 +235,9 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case OPT_BASELINE:
 			baseline = optarg;
@@ -246,6 +278,8 @@ main(int argc, char **argv)
 	gate.types = types;
 	if (baseline == NULL && (gate.max_count >= 0 || gate.max_bytes >= 0))
 		usage_why("--max-growth and --max-growth-bytes need --baseline");
+	if (baseline && verbose)
+		usage_why("-v cannot be used with --baseline");
 	if (gate.ntypes && gate.max_count < 0 && gate.max_bytes < 0)
 		usage_why("--type needs --max-growth or --max-growth-bytes");
 	if (baseline && strcmp(baseline, "-") == 0 &&
@@ -281,7 +315,7 @@ main(int argc, char **argv)
 		pm_census_release(&then);
 	} else {
 		pm_census_sort(&now, by_count);
-		print_census(&now, format, header);
+		print_census(&now, format, header, verbose);
 	}
 	pm_census_release(&now);
 	free(types);

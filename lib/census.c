@@ -48,8 +48,12 @@ pm_census_build(struct pm_census *c, const struct pm_heap *h, unsigned flags,
 			r = &acc[ntypes + o->owner - 1];
 		r->count++;
 		r->bytes += o->size;
+		if (o->size > r->max)
+			r->max = o->size;
 		c->count++;
 		c->bytes += o->size;
+		if (o->size > c->max)
+			c->max = o->size;
 	}
 	for (size_t i = 0; i < 2 * ntypes; i++) {
 		if (acc[i].count == 0)

@@ -23,12 +23,14 @@ struct pm_census_row {
 	char *type;		/* type name, or "dict of T" (malloc'd) */
 	uint64_t count;		/* live objects */
 	uint64_t bytes;		/* their summed sys.getsizeof */
+	uint64_t max;		/* the largest one; 0 when read from text */
 };
 
 struct pm_census {
 	struct pm_census_row *rows;
 	size_t nrows;
 	uint64_t count, bytes;	/* totals: the "(total)" record */
+	uint64_t max;		/* the largest object of all */
 };
 
 enum pm_census_flags {

@@ -157,6 +157,19 @@ pm_out_delta(struct pm_out *o, int64_t v)
 }
 
 void
+pm_out_pct(struct pm_out *o, uint64_t part, uint64_t whole)
+{
+	uint64_t tenths = 0;
+
+	if (whole != 0 && part <= UINT64_MAX / 1000 - whole / 2)
+		tenths = (part * 1000 + whole / 2) / whole;
+	else if (whole != 0)
+		tenths = (uint64_t)((long double)part * 1000 / whole + 0.5L);
+	begin(o);
+	fprintf(o->fp, "%" PRIu64 ".%" PRIu64, tenths / 10, tenths % 10);
+}
+
+void
 pm_out_addr(struct pm_out *o, uint64_t a)
 {
 	char buf[32];

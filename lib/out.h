@@ -41,6 +41,12 @@ void pm_out_u64(struct pm_out *o, uint64_t v);
 void pm_out_i64(struct pm_out *o, int64_t v);
 /* Append a signed number with an explicit sign (+12, -3, 0). */
 void pm_out_delta(struct pm_out *o, int64_t v);
+/*
+ * Append part as a percentage of whole, a number with one decimal
+ * rounded half up: (part * 1000 + whole / 2) / whole tenths ("12.5");
+ * 0.0 when whole is 0.
+ */
+void pm_out_pct(struct pm_out *o, uint64_t part, uint64_t whole);
 /* Append an address field (0x...). */
 void pm_out_addr(struct pm_out *o, uint64_t a);
 /* End the record. */

@@ -13,6 +13,9 @@ setup_file() {
 		pm_start_target "$v" census.py "$BATS_FILE_TMPDIR/truth-$v" \
 		    10000 7000 3000
 		echo "$PM_TARGET_PID" >"$BATS_FILE_TMPDIR/pid-$v"
+		pm_start_target "$v" sizes.py "$BATS_FILE_TMPDIR/sizes-$v"
+		pm-dump -q -p "$PM_TARGET_PID" -o "$BATS_FILE_TMPDIR/sizes-$v.pmd"
+		pm_stop_target "$PM_TARGET_PID"
 	done < <(pm_pythons)
 	for v in $VERSIONS; do
 		[ -f "$BATS_FILE_TMPDIR/pid-$v" ] || continue
@@ -74,6 +77,65 @@ check_builtins() {
 @test "3.11: builtins at least planted" { check_builtins 3.11; }
 @test "3.12: builtins at least planted" { check_builtins 3.12; }
 @test "3.13: builtins at least planted" { check_builtins 3.13; }
+
+# -v: the planted classes' largest objects as the target measured them,
+# and every percentage as recomputed here from COUNT and BYTES, rounded
+# half up to tenths in integers: (part * 1000 + whole / 2) / whole.
+check_verbose() {
+	local v=$1 f name
+	need_version "$v"
+	f=$BATS_FILE_TMPDIR/sizes-$v.pmd
+	run -0 pm-types -v "$f"
+	for name in __main__.Grown __main__.Blob __main__.Fixed; do
+		assert_line --regexp "^$(pm_truth "$name.count" "$BATS_FILE_TMPDIR/sizes-$v")	$(pm_truth "$name.bytes" "$BATS_FILE_TMPDIR/sizes-$v")	[0-9.]+	[0-9.]+	[0-9.]+	$(pm_truth "$name.max" "$BATS_FILE_TMPDIR/sizes-$v")	${name//./\\.}\$"
+	done
+	# The sizes differ within Grown and Blob: MAX_SIZE is no average.
+	[ "$(pm_truth __main__.Blob.max "$BATS_FILE_TMPDIR/sizes-$v")" -gt \
+	    $(( $(pm_truth __main__.Blob.bytes "$BATS_FILE_TMPDIR/sizes-$v") / 2500 )) ]
+	printf '%s\n' "$output" | awk -F'\t' '
+	    function pct(p, w) { return sprintf("%d.%d", int((p * 1000 + int(w / 2)) / w / 10), int((p * 1000 + int(w / 2)) / w) % 10) }
+	    { n++; c[n] = $1; b[n] = $2; pc[n] = $3; pb[n] = $4; cum[n] = $5; mx[n] = $6; t[n] = $7 }
+	    END {
+		if (t[n] != "(total)") { print "no total last"; exit 1 }
+		tc = c[n]; tb = b[n]
+		for (i = 1; i < n; i++) {
+			sc += c[i]; sb += b[i]
+			if (mx[i] > allmax) allmax = mx[i]
+			if (mx[i] > b[i] || mx[i] * c[i] < b[i]) { print "bad max", i; exit 1 }
+			if (pc[i] != pct(c[i], tc)) { print "bad %count", i, pc[i], pct(c[i], tc); exit 1 }
+			if (pb[i] != pct(b[i], tb)) { print "bad %bytes", i, pb[i], pct(b[i], tb); exit 1 }
+			if (cum[i] != pct(sb, tb)) { print "bad cum%", i, cum[i], pct(sb, tb); exit 1 }
+		}
+		if (sc != tc || sb != tb) { print "total is not the sum"; exit 1 }
+		if (cum[n - 1] != "100.0" || cum[n] != "100.0" || pc[n] != "100.0" || pb[n] != "100.0") { print "last rows not 100.0"; exit 1 }
+		if (mx[n] != allmax) { print "total max", mx[n], "is not", allmax; exit 1 }
+	    }' || fail "$v: $(printf '%s\n' "$output" | awk -F'\t' 'NR < 4')"
+	# The plain columns are those of pm-types without -v.
+	assert_equal "$(printf '%s\n' "$output" | cut -f1,2,7)" "$(pm-types "$f")"
+}
+
+@test "3.8: -v shares, cumulated share and largest object" { check_verbose 3.8; }
+@test "3.9: -v shares, cumulated share and largest object" { check_verbose 3.9; }
+@test "3.10: -v shares, cumulated share and largest object" { check_verbose 3.10; }
+@test "3.11: -v shares, cumulated share and largest object" { check_verbose 3.11; }
+@test "3.12: -v shares, cumulated share and largest object" { check_verbose 3.12; }
+@test "3.13: -v shares, cumulated share and largest object" { check_verbose 3.13; }
+
+@test "-v: header, JSON keys, -c order, not with --baseline" {
+	local v=3.12 f
+	need_version $v
+	f=$BATS_FILE_TMPDIR/sizes-$v.pmd
+	run -0 pm-types -vH "$f"
+	assert_line --index 0 "$(printf 'COUNT\tBYTES\t%%COUNT\t%%BYTES\tCUM%%\tMAX_SIZE\tTYPE')"
+	run -0 pm-types -v --json "$f"
+	assert_line --regexp "^\\{\"count\": 2500, \"bytes\": $(pm_truth __main__.Blob.bytes "$BATS_FILE_TMPDIR/sizes-$v"), \"%count\": [0-9]+\\.[0-9], \"%bytes\": [0-9]+\\.[0-9], \"cum%\": [0-9]+\\.[0-9], \"max_size\": $(pm_truth __main__.Blob.max "$BATS_FILE_TMPDIR/sizes-$v"), \"type\": \"__main__\\.Blob\"\\}\$"
+	# Sorted by count, CUM% still adds up bytes down the rows.
+	run -0 pm-types -cv "$f"
+	printf '%s\n' "$output" | grep -v '(total)' | cut -f1 | sort -nrc
+	assert_line --index $(( ${#lines[@]} - 2 )) --regexp "	100\\.0	[0-9]+	[^	]+\$"
+	run -2 --separate-stderr pm-types -v --baseline "$f" "$f"
+	assert_equal "${stderr_lines[0]}" "pm-types: -v cannot be used with --baseline"
+}
 
 @test "the total line sums every row" {
 	local v
