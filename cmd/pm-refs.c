@@ -11,6 +11,7 @@
 
 #include "addrlist.h"
 #include "buf.h"
+#include "byref.h"
 #include "edgename.h"
 #include "graph.h"
 #include "heap.h"
@@ -20,6 +21,7 @@
 #include "refdot.h"
 #include "repr.h"
 #include "retain.h"
+#include "select.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -28,7 +30,9 @@ static const char usage_text[] =
     "               [--all-paths n] [-a addr ...] [snapshot]\n"
     "       pm-refs --top n [-Hq] [--csv | --json] [snapshot]\n"
     "       pm-refs --suspects [-q] [--top n] [snapshot]\n"
-    "       pm-refs --dot [-q] [-d depth] [-a addr ...] [snapshot]\n";
+    "       pm-refs --dot [-q] [-d depth] [-a addr ...] [snapshot]\n"
+    "       pm-refs --by-referrer [-Hq] [--csv | --json] [-t type ...]\n"
+    "               [-a addr ...] [snapshot]\n";
 
 static void
 usage(FILE *fp, int status)
@@ -47,6 +51,7 @@ usage_why(const char *why)
 
 enum {
 	OPT_ALL_PATHS = 256,
+	OPT_BY_REFERRER,
 	OPT_CSV,
 	OPT_DOT,
 	OPT_JSON,
@@ -61,6 +66,7 @@ enum {
 static const struct option longopts[] = {
 	{ "addr", required_argument, NULL, 'a' },
 	{ "all-paths", required_argument, NULL, OPT_ALL_PATHS },
+	{ "by-referrer", no_argument, NULL, OPT_BY_REFERRER },
 	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "depth", required_argument, NULL, 'd' },
 	{ "dot", no_argument, NULL, OPT_DOT },
@@ -73,14 +79,16 @@ static const struct option longopts[] = {
 	{ "retained", no_argument, NULL, OPT_RETAINED },
 	{ "suspects", no_argument, NULL, OPT_SUSPECTS },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "type", required_argument, NULL, 't' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
-enum mode { REFERRERS, REFERENTS, PATH, RETAINED, TOP, SUSPECTS, DOT };
+enum mode { REFERRERS, REFERENTS, PATH, RETAINED, TOP, SUSPECTS, DOT,
+	BYREF };
 
 static const char *const mode_opt[] = { "", "--referents", "--path",
-	"--retained", "--top", "--suspects", "--dot" };
+	"--retained", "--top", "--suspects", "--dot", "--by-referrer" };
 
 static void
 progress(void *arg, const char *phase, uint64_t done, uint64_t total)
@@ -279,6 +287,10 @@ main(int argc, char **argv)
 	static const char *const cols_path[] = { "ADDR", "PATH" };
 	static const char *const cols_ret[] = { "ADDR", "TYPE", "SIZE",
 		"RETAINED", "COUNT_RETAINED", "REPR" };
+	static const char *const cols_byref[] = { "COUNT", "BYTES", "TYPE",
+		"REFERRER", "OWNER" };
+	struct pm_select_opts so = { .max_size = UINT64_MAX };
+	const char **types = NULL;
 	enum pm_out_format format = PM_OUT_TSV;
 	enum mode mode = REFERRERS;
 	int header = 0, quiet = 0, c, status = PM_EXIT_OK, record_opts = 0;
@@ -297,7 +309,7 @@ main(int argc, char **argv)
 
 	pm_repr_opts_init(&ro);
 
-	while ((c = getopt_long(argc, argv, "a:d:Hhq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:d:Hhqt:", longopts, NULL)) != -1) {
 		uint64_t a;
 		switch (c) {
 		case 'a':
@@ -322,6 +334,11 @@ main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 't':
+			types = pm_xreallocarray(types, so.ntypes + 1,
+			    sizeof(*types));
+			types[so.ntypes++] = optarg;
+			break;
 		case OPT_ALL_PATHS:
 			npaths = pm_parse_num(optarg, 1, 1000000, "--all-paths");
 			modes |= 1 << PATH;
@@ -330,6 +347,9 @@ main(int argc, char **argv)
 		case OPT_JSON:
 			format = c == OPT_CSV ? PM_OUT_CSV : PM_OUT_JSON;
 			record_opts = 1;
+			break;
+		case OPT_BY_REFERRER:
+			modes |= 1 << BYREF;
 			break;
 		case OPT_DOT:
 			modes |= 1 << DOT;
@@ -360,7 +380,7 @@ main(int argc, char **argv)
 	/* --top n alone is a mode; with --suspects it says how many. */
 	if (top >= 0 && !(modes & 1 << SUSPECTS))
 		modes |= 1 << TOP;
-	for (int m = REFERENTS; m <= DOT; m++) {
+	for (int m = REFERENTS; m <= BYREF; m++) {
 		if (!(modes & 1 << m))
 			continue;
 		if (mode != REFERRERS) {
@@ -386,14 +406,21 @@ main(int argc, char **argv)
 		usage_why("-d goes with --dot");
 	if (npaths != 1 && mode != PATH)
 		usage_why("--all-paths goes with --path");
+	if (so.ntypes && mode != BYREF)
+		usage_why("-t goes with --by-referrer");
+	if (so.ntypes && al.n)
+		usage_why("-t and -a cannot be combined");
+	so.types = types;
 	if (mode == SUSPECTS && top < 0)
 		top = 3;
 
 	/* Addresses from stdin (when the snapshot is an operand) or -a. */
-	if (mode != TOP && mode != SUSPECTS && al.n == 0) {
+	if (mode != TOP && mode != SUSPECTS && al.n == 0 && so.ntypes == 0) {
 		if (file == NULL || strcmp(file, "-") == 0 ||
 		    !pm_addrlist_stdin_wanted())
-			usage_why("no addresses: give -a addr, or pipe "
+			usage_why(mode == BYREF ? "no objects: give -t type, "
+			    "-a addr, or pipe addresses in with a snapshot "
+			    "operand" : "no addresses: give -a addr, or pipe "
 			    "addresses in with a snapshot operand");
 		if (pm_addrlist_read(&al, stdin, "<stdin>", &err) < 0)
 			pm_die_err(&err);
@@ -429,6 +456,18 @@ main(int argc, char **argv)
 		idx[nidx++] = (uint32_t)v;
 	}
 	free(seen);
+	if (so.ntypes) {
+		struct pm_select sel;
+		if (pm_select_init(&sel, heap, &so, &err) < 0) {
+			pm_progress_end(&prog);
+			pm_die_err(&err);
+		}
+		idx = pm_xreallocarray(idx, g.n ? g.n : 1, sizeof(*idx));
+		for (size_t i = 0; i < g.n; i++)
+			if (pm_select_match(&sel, i))
+				idx[nidx++] = (uint32_t)i;
+		pm_select_release(&sel);
+	}
 
 	struct pm_paths paths = { 0 };
 	struct pm_retain ret = { 0 };
@@ -486,6 +525,23 @@ main(int argc, char **argv)
 	case SUSPECTS:
 		print_suspects(&ret, &paths, (size_t)top, &b);
 		break;
+	case BYREF: {
+		struct pm_byref br;
+		pm_out_init(&out, stdout, format, header, cols_byref, 5);
+		if (pm_byref_build(&br, &g, idx, nidx, &err) < 0)
+			pm_die_err(&err);
+		for (size_t i = 0; i < br.nrows; i++) {
+			const struct pm_byref_row *r = &br.rows[i];
+			pm_out_u64(&out, r->count);
+			pm_out_u64(&out, r->bytes);
+			pm_out_str(&out, r->type_name);
+			pm_out_str(&out, r->referrer);
+			pm_out_str(&out, r->owner);
+			pm_out_end(&out);
+		}
+		pm_byref_release(&br);
+		break;
+	}
 	case DOT: {
 		struct pm_refdot_opts o;
 		pm_refdot_opts_init(&o);
@@ -499,6 +555,7 @@ main(int argc, char **argv)
 
 	pm_buf_release(&b);
 	free(idx);
+	free(types);
 	pm_addrlist_release(&al);
 	pm_repr_opts_release(&ro);
 	pm_retain_release(&ret);

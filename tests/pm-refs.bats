@@ -223,6 +223,27 @@ check_local() {
 @test "3.11: --suspects names CONN first, with the futures" { check_suspects 3.11; }
 @test "3.12: --suspects names CONN first, with the futures" { check_suspects 3.12; }
 @test "3.13: --suspects names CONN first, with the futures" { check_suspects 3.13; }
+# The futures all sit in CONN.pending; the Leafs each in their own way
+# (the weakref to WEAKLY does not count; keep is a local of main()).
+check_byref() {
+	V=$1
+	need_version "$V"
+	local keep
+	run -0 --separate-stderr pm-refs --by-referrer -t _asyncio.Future "$(snap)"
+	assert_equal "$stderr" ""
+	assert_output "$(t futures.count)	$(t futures.bytes)	_asyncio.Future	dict	__main__.Conn.pending"
+	case $V in
+	3.8 | 3.9 | 3.10) keep="frame.f_locals['keep']" ;;
+	*) keep="<frame main of thread $(thread_id)>.f_locals['keep']" ;;
+	esac
+	run -0 --separate-stderr pm-refs --by-referrer -t __main__.Leaf "$(snap)"
+	assert_equal "$(printf '%s\n' "$output" | cut -f1,3-)" "6	__main__.Leaf	dict	<module '__main__'>.ODD
+1	__main__.Leaf	<module '__main__'>.WEAKLY	-
+1	__main__.Leaf	__main__.Slotted.a	-
+$(printf '%s\n' "1	__main__.Leaf	list	dict" "1	__main__.Leaf	list	$keep" | LC_ALL=C sort -t '	' -k4)
+1	__main__.Leaf	tuple	<module '__main__'>.TUP"
+}
+
 
 @test "3.8: pm-objects -t _asyncio.Future | pm-refs --path: through CONN.pending" { check_pipeline 3.8; }
 @test "3.9: pm-objects -t _asyncio.Future | pm-refs --path: through CONN.pending" { check_pipeline 3.9; }
@@ -230,6 +251,13 @@ check_local() {
 @test "3.11: pm-objects -t _asyncio.Future | pm-refs --path: through CONN.pending" { check_pipeline 3.11; }
 @test "3.12: pm-objects -t _asyncio.Future | pm-refs --path: through CONN.pending" { check_pipeline 3.12; }
 @test "3.13: pm-objects -t _asyncio.Future | pm-refs --path: through CONN.pending" { check_pipeline 3.13; }
+
+@test "3.8: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.8; }
+@test "3.9: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.9; }
+@test "3.10: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.10; }
+@test "3.11: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.11; }
+@test "3.12: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.12; }
+@test "3.13: --by-referrer: the futures by CONN.pending, the Leafs by holder" { check_byref 3.13; }
 
 @test "3.8: references named as Python writes them" { check_names 3.8; }
 @test "3.9: references named as Python writes them" { check_names 3.9; }
