@@ -10,6 +10,7 @@
 #include "addrlist.h"
 #include "buf.h"
 #include "heap.h"
+#include "newsince.h"
 #include "out.h"
 #include "pm.h"
 #include "repr.h"
@@ -22,7 +23,7 @@ static const char usage_text[] =
     "usage: pm-objects [-aHq] [--csv | --json] [--redact] [--subclasses]\n"
     "                  [-t type] [--module module] [--min-size bytes]\n"
     "                  [--max-size bytes] [--min-len n] [--largest n]\n"
-    "                  [--depth n] [--width n] [snapshot]\n";
+    "                  [--depth n] [--width n] [--new-since old] [snapshot]\n";
 
 static void
 usage(FILE *fp, int status)
@@ -40,6 +41,7 @@ enum {
 	OPT_MIN_LEN,
 	OPT_MIN_SIZE,
 	OPT_MODULE,
+	OPT_NEW_SINCE,
 	OPT_REDACT,
 	OPT_SUBCLASSES,
 	OPT_VERSION,
@@ -58,6 +60,7 @@ static const struct option longopts[] = {
 	{ "min-len", required_argument, NULL, OPT_MIN_LEN },
 	{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
 	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "new-since", required_argument, NULL, OPT_NEW_SINCE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "subclasses", no_argument, NULL, OPT_SUBCLASSES },
@@ -126,12 +129,13 @@ main(int argc, char **argv)
 	static const char *const cols_nolen[] = { "ADDR", "TYPE", "SIZE", "REPR" };
 	enum pm_out_format format = PM_OUT_TSV;
 	struct pm_select_opts so = { .max_size = UINT64_MAX };
-	const char **types = NULL;
+	const char **types = NULL, *since = NULL;
 	int header = 0, quiet = 0, missing = 0, use_stdin, c;
 	unsigned long long largest = 0;
 	struct pm_repr_opts ro;
 	struct pm_addrlist al = { 0 };
 	struct pm_progress prog;
+	struct pm_newsince ns = { 0 };
 	struct pm_select sel;
 	struct pm_snap snap;
 	struct pm_heap *heap;
@@ -190,6 +194,9 @@ main(int argc, char **argv)
 		case OPT_MODULE:
 			so.module = optarg;
 			break;
+		case OPT_NEW_SINCE:
+			since = optarg;
+			break;
 		case OPT_REDACT:
 			ro.flags |= PM_REPR_REDACT;
 			break;
@@ -219,13 +226,35 @@ main(int argc, char **argv)
 	}
 	so.types = types;
 
+	if (since && strcmp(since, "-") == 0 &&
+	    (argc == 0 || strcmp(argv[0], "-") == 0)) {
+		pm_warn("--new-since - and the snapshot cannot both be "
+		    "standard input");
+		usage(stderr, PM_EXIT_INPUT);
+	}
+
 	/* Addresses come from stdin only when the snapshot is an operand. */
 	use_stdin = argc == 1 && strcmp(argv[0], "-") != 0 &&
-	    pm_addrlist_stdin_wanted();
+	    !(since && strcmp(since, "-") == 0) && pm_addrlist_stdin_wanted();
 	if (use_stdin && pm_addrlist_read(&al, stdin, "<stdin>", &err) < 0)
 		pm_die_err(&err);
 
 	pm_progress_init(&prog, quiet);
+	if (since) {
+		/* Only OLD's (address, type) pairs outlive its reading. */
+		pm_progress_show(&prog, "reading snapshot");
+		if (pm_snap_open(&snap, since, &err) < 0) {
+			pm_progress_end(&prog);
+			pm_die_err(&err);
+		}
+		heap = pm_heap_open(&snap, progress, &prog, &err);
+		if (heap == NULL || pm_newsince_init(&ns, heap, &err) < 0) {
+			pm_progress_end(&prog);
+			pm_die_err(&err);
+		}
+		pm_heap_close(heap);
+		pm_snap_close(&snap);
+	}
 	pm_progress_show(&prog, "reading snapshot");
 	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
 		pm_progress_end(&prog);
@@ -235,6 +264,16 @@ main(int argc, char **argv)
 	pm_progress_end(&prog);
 	if (heap == NULL)
 		pm_die_err(&err);
+	if (since) {
+		int swapped;
+		if (pm_newsince_check(&ns, &snap, since, argc &&
+		    strcmp(argv[0], "-") != 0 ? argv[0] : "<stdin>", &swapped,
+		    &err) < 0 || pm_newsince_bind(&ns, heap, &err) < 0)
+			pm_die_err(&err);
+		if (swapped)
+			pm_warn("'%s' was taken after '%s'", since,
+			    argc ? argv[0] : "<stdin>");
+	}
 	if (pm_select_init(&sel, heap, &so, &err) < 0)
 		pm_die_err(&err);
 
@@ -251,7 +290,8 @@ main(int argc, char **argv)
 	}
 	size_t k = 0;
 	for (size_t j = 0; j < n; j++)
-		if (pm_select_match(&sel, idx[j]))
+		if (pm_select_match(&sel, idx[j]) &&
+		    (!since || pm_newsince_is_new(&ns, idx[j])))
 			idx[k++] = idx[j];
 	n = k;
 	if (largest) {
@@ -289,6 +329,7 @@ main(int argc, char **argv)
 	pm_repr_opts_release(&ro);
 	pm_addrlist_release(&al);
 	pm_select_release(&sel);
+	pm_newsince_release(&ns);
 	pm_heap_close(heap);
 	pm_snap_close(&snap);
 	pm_close_stdout();
