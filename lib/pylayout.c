@@ -254,6 +254,44 @@
 	/* weak references */ \
 	X(WEAKREF_OBJECT,			16,	16,	16,	16,	16,	16) \
 	X(WEAKREF_CALLBACK,			24,	24,	24,	24,	24,	24) \
+	/* \
+	 * tracemalloc. 3.12+ headers declare its state, _Py_hashtable_t and \
+	 * traceback_t; 3.9-3.11 only _Py_hashtable_t and the config. The \
+	 * rest is private to Modules/_tracemalloc.c (3.8-3.11) and \
+	 * Modules/hashtable.h (3.8): _Py_hashtable_t {num_buckets, entries, \
+	 * buckets, key_size, data_size, ...}, entries of 16 bytes (link, \
+	 * key_hash) followed by key_size bytes of key and data_size of data; \
+	 * trace_t {size_t size; traceback_t *traceback} (also private in \
+	 * 3.12+ Python/tracemalloc.c); traceback_t {Py_uhash_t hash; int \
+	 * nframe (3.8) or uint16_t nframe, total_nframe; frame_t frames[]} \
+	 * with frame_t {PyObject *filename; unsigned int lineno} packed. \
+	 * The offsets are the DWARF of pyenv's builds (gdb ptype /o), and \
+	 * tests/tracemalloc.bats checks them by behaviour on each version: \
+	 * the traces read must be those tracemalloc reports from inside. \
+	 */ \
+	X(RUNTIME_TRACEMALLOC,			-1,	-1,	-1,	-1,	2768,	10080) \
+	X(TM_CONFIG_TRACING,			4,	4,	4,	4,	4,	4) \
+	X(TM_CONFIG_MAX_NFRAME,			8,	8,	8,	8,	8,	8) \
+	X(TM_STATE_TRACED_MEMORY,		-1,	-1,	-1,	-1,	144,	144) \
+	X(TM_STATE_TRACES,			-1,	-1,	-1,	-1,	184,	184) \
+	X(TM_STATE_DOMAINS,			-1,	-1,	-1,	-1,	192,	192) \
+	X(HASHTABLE_NENTRIES,			8,	0,	0,	0,	0,	0) \
+	X(HASHTABLE_NBUCKETS,			0,	8,	8,	8,	8,	8) \
+	X(HASHTABLE_BUCKETS,			16,	16,	16,	16,	16,	16) \
+	X(HASHTABLE_KEY_SIZE,			24,	-1,	-1,	-1,	-1,	-1) \
+	X(HASHTABLE_DATA_SIZE,			32,	-1,	-1,	-1,	-1,	-1) \
+	X(HASHTABLE_ENTRY_NEXT,			0,	0,	0,	0,	0,	0) \
+	X(HASHTABLE_ENTRY_KEY,			16,	16,	16,	16,	16,	16) \
+	X(HASHTABLE_ENTRY_VALUE,		-1,	24,	24,	24,	24,	24) \
+	X(TM_TRACE_SIZE,			0,	0,	0,	0,	0,	0) \
+	X(TM_TRACE_TRACEBACK,			8,	8,	8,	8,	8,	8) \
+	X(TM_TRACEBACK_NFRAME,			8,	8,	8,	8,	8,	8) \
+	X(TM_TRACEBACK_NFRAME_SIZE,		4,	2,	2,	2,	2,	2) \
+	X(TM_TRACEBACK_TOTAL_NFRAME,		-1,	10,	10,	10,	10,	10) \
+	X(TM_TRACEBACK_FRAMES,			12,	12,	12,	12,	12,	12) \
+	X(TM_FRAME_SIZE,			12,	12,	12,	12,	12,	12) \
+	X(TM_FRAME_FILENAME,			0,	0,	0,	0,	0,	0) \
+	X(TM_FRAME_LINENO,			8,	8,	8,	8,	8,	8) \
 	/* constants (values, not offsets) */ \
 	X(TPFLAGS_MANAGED_DICT,			-1,	-1,	-1,	16,	16,	16) \
 	X(TPFLAGS_MANAGED_WEAKREF,		-1,	-1,	-1,	-1,	8,	8) \
@@ -290,7 +328,38 @@
 	X(TASK_NAME,				120,	160,	168,	144,	144,	128) \
 	X(LOCK_LOCKED,				32,	32,	32,	32,	32,	32) \
 	X(RLOCK_OWNER,				24,	24,	24,	24,	24,	24) \
-	X(RLOCK_COUNT,				32,	32,	32,	32,	32,	32)
+	X(RLOCK_COUNT,				32,	32,	32,	32,	32,	32) \
+	/* \
+	 * pymalloc. 3.8-3.11 keep the arena table in the file-static \
+	 * variables arenas and maxarenas of Objects/obmalloc.c (read through \
+	 * their .symtab symbols), and struct arena_object and struct \
+	 * pool_header are private to that file; their fields are the same \
+	 * in 3.8-3.13 (address, pool_address, nfreepools, ntotalpools, \
+	 * freepools, nextarena, prevarena; ref, freeblock, nextpool, \
+	 * prevpool, arenaindex, szidx, nextoffset, maxnextoffset), and \
+	 * ALIGNMENT is 16 on 64-bit builds since 3.8. Arenas are 256 KiB of \
+	 * 4 KiB pools in 3.8 and 3.9, 1 MiB of 16 KiB pools from 3.10 \
+	 * (USE_LARGE_ARENAS, USE_LARGE_POOLS with the radix tree). Checked \
+	 * on every version by tests/pm-memory.bats, which compares the \
+	 * arenas, blocks, pools and headers counted from these values with \
+	 * what sys._debugmallocstats() prints inside the target. \
+	 */ \
+	X(INTERP_OBMALLOC,			-1,	-1,	-1,	-1,	3960,	-1) \
+	X(INTERP_OBMALLOC_PTR,			-1,	-1,	-1,	-1,	-1,	10800) \
+	X(OBMALLOC_MGMT_ARENAS,			-1,	-1,	-1,	-1,	512,	512) \
+	X(OBMALLOC_MGMT_MAXARENAS,		-1,	-1,	-1,	-1,	520,	520) \
+	X(OBMALLOC_MGMT_NARENAS,		-1,	-1,	-1,	-1,	1064,	1064) \
+	X(ARENA_OBJECT_SIZE,			48,	48,	48,	48,	48,	48) \
+	X(ARENA_OBJECT_ADDRESS,			0,	0,	0,	0,	0,	0) \
+	X(ARENA_OBJECT_POOL_ADDRESS,		8,	8,	8,	8,	8,	8) \
+	X(ARENA_OBJECT_NFREEPOOLS,		16,	16,	16,	16,	16,	16) \
+	X(POOL_HEADER_COUNT,			0,	0,	0,	0,	0,	0) \
+	X(POOL_HEADER_ARENAINDEX,		32,	32,	32,	32,	32,	32) \
+	X(POOL_HEADER_SZIDX,			36,	36,	36,	36,	36,	36) \
+	X(POOL_OVERHEAD,			48,	48,	48,	48,	48,	48) \
+	X(ARENA_SIZE,				262144,	262144,	1048576, 1048576, 1048576, 1048576) \
+	X(POOL_SIZE,				4096,	4096,	16384,	16384,	16384,	16384) \
+	X(OBMALLOC_ALIGNMENT_SHIFT,		4,	4,	4,	4,	4,	4)
 
 /* Every key has exactly one row, in the order of PM_LAYOUT_KEYS. */
 #define ROW_POS(k, a, b, c, d, e, f)	ROW_##k,

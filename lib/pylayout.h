@@ -226,6 +226,30 @@
 	/* weak references */ \
 	X(WEAKREF_OBJECT)		/* wr_object */ \
 	X(WEAKREF_CALLBACK) \
+	/* tracemalloc: its state, _Py_hashtable_t, trace_t, traceback_t */ \
+	X(RUNTIME_TRACEMALLOC)		/* _PyRuntime.tracemalloc (3.12+) */ \
+	X(TM_CONFIG_TRACING)		/* struct _PyTraceMalloc_Config */ \
+	X(TM_CONFIG_MAX_NFRAME) \
+	X(TM_STATE_TRACED_MEMORY)	/* _tracemalloc_runtime_state (3.12+) */ \
+	X(TM_STATE_TRACES) \
+	X(TM_STATE_DOMAINS) \
+	X(HASHTABLE_NENTRIES)		/* _Py_hashtable_t .entries (3.8) */ \
+	X(HASHTABLE_NBUCKETS)		/* .num_buckets (3.8) */ \
+	X(HASHTABLE_BUCKETS) \
+	X(HASHTABLE_KEY_SIZE)		/* 3.8: key and data inline in entries */ \
+	X(HASHTABLE_DATA_SIZE)		/* 3.8 */ \
+	X(HASHTABLE_ENTRY_NEXT)		/* _Py_hashtable_entry_t's slist link */ \
+	X(HASHTABLE_ENTRY_KEY)		/* the key (3.8: its first byte) */ \
+	X(HASHTABLE_ENTRY_VALUE)	/* the value (3.9+; 3.8: data after key) */ \
+	X(TM_TRACE_SIZE)		/* trace_t .size */ \
+	X(TM_TRACE_TRACEBACK) \
+	X(TM_TRACEBACK_NFRAME)		/* traceback_t .nframe */ \
+	X(TM_TRACEBACK_NFRAME_SIZE)	/* its size: int (3.8), uint16_t */ \
+	X(TM_TRACEBACK_TOTAL_NFRAME)	/* 3.9+ */ \
+	X(TM_TRACEBACK_FRAMES) \
+	X(TM_FRAME_SIZE)		/* sizeof(frame_t), packed */ \
+	X(TM_FRAME_FILENAME) \
+	X(TM_FRAME_LINENO) \
 	/* constants (values, not offsets) */ \
 	X(TPFLAGS_MANAGED_DICT)		/* Py_TPFLAGS_MANAGED_DICT (3.11+) */ \
 	X(TPFLAGS_MANAGED_WEAKREF)	/* 3.12+ */ \
@@ -253,7 +277,24 @@
 	/* _thread lock and RLock (Modules/_threadmodule.c) */ \
 	X(LOCK_LOCKED)			/* lockobject.locked (char) */ \
 	X(RLOCK_OWNER)			/* rlockobject.rlock_owner: thread ident */ \
-	X(RLOCK_COUNT)			/* rlockobject.rlock_count */
+	X(RLOCK_COUNT)			/* rlockobject.rlock_count */ \
+	/* pymalloc (Objects/obmalloc.c; pycore_obmalloc.h from 3.12) */ \
+	X(INTERP_OBMALLOC)		/* interp->obmalloc, the struct (3.12) */ \
+	X(INTERP_OBMALLOC_PTR)		/* interp->obmalloc, a pointer to it (3.13) */ \
+	X(OBMALLOC_MGMT_ARENAS)		/* _obmalloc_state.mgmt.arenas (3.12+) */ \
+	X(OBMALLOC_MGMT_MAXARENAS)	/* .mgmt.maxarenas (3.12+) */ \
+	X(OBMALLOC_MGMT_NARENAS)	/* .mgmt.narenas_currently_allocated */ \
+	X(ARENA_OBJECT_SIZE)		/* sizeof(struct arena_object) */ \
+	X(ARENA_OBJECT_ADDRESS) \
+	X(ARENA_OBJECT_POOL_ADDRESS) \
+	X(ARENA_OBJECT_NFREEPOOLS) \
+	X(POOL_HEADER_COUNT)		/* pool_header.ref.count */ \
+	X(POOL_HEADER_ARENAINDEX) \
+	X(POOL_HEADER_SZIDX) \
+	X(POOL_OVERHEAD)		/* header bytes before the first block */ \
+	X(ARENA_SIZE)			/* values, not offsets */ \
+	X(POOL_SIZE) \
+	X(OBMALLOC_ALIGNMENT_SHIFT)	/* block size = (szidx + 1) << shift */
 
 enum pm_layout_key {
 #define PM_LAYOUT_ENUM(k) PM_L_##k,

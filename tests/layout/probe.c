@@ -50,6 +50,10 @@
 #if PY_VERSION_HEX >= 0x030c0000
 #include "internal/pycore_typeobject.h"
 #endif
+#if PY_VERSION_HEX >= 0x03090000
+#include "internal/pycore_hashtable.h"
+#include "internal/pycore_pymem.h"
+#endif
 
 #include <opcode.h>
 
@@ -545,6 +549,48 @@ gen(void)
 	OFF(WEAKREF_CALLBACK, PyWeakReference, wr_callback);
 }
 
+/*
+ * tracemalloc: the config everywhere, _Py_hashtable_t from 3.9, the state
+ * and traceback_t from 3.12 (the rest is in no header: see pylayout.c).
+ */
+static void
+tracemalloc(void)
+{
+	OFF(TM_CONFIG_TRACING, struct _PyTraceMalloc_Config, tracing);
+	OFF(TM_CONFIG_MAX_NFRAME, struct _PyTraceMalloc_Config, max_nframe);
+#if PY_VERSION_HEX >= 0x03090000
+	OFF(HASHTABLE_NENTRIES, _Py_hashtable_t, nentries);
+	OFF(HASHTABLE_NBUCKETS, _Py_hashtable_t, nbuckets);
+	OFF(HASHTABLE_BUCKETS, _Py_hashtable_t, buckets);
+	NONE(HASHTABLE_KEY_SIZE);
+	NONE(HASHTABLE_DATA_SIZE);
+	OFF(HASHTABLE_ENTRY_NEXT, _Py_hashtable_entry_t, _Py_slist_item);
+	OFF(HASHTABLE_ENTRY_KEY, _Py_hashtable_entry_t, key);
+	OFF(HASHTABLE_ENTRY_VALUE, _Py_hashtable_entry_t, value);
+#endif
+#if PY_VERSION_HEX >= 0x030c0000
+	OFF(RUNTIME_TRACEMALLOC, _PyRuntimeState, tracemalloc);
+	OFF(TM_STATE_TRACED_MEMORY, struct _tracemalloc_runtime_state,
+	    traced_memory);
+	OFF(TM_STATE_TRACES, struct _tracemalloc_runtime_state, traces);
+	OFF(TM_STATE_DOMAINS, struct _tracemalloc_runtime_state, domains);
+	OFF(TM_TRACEBACK_NFRAME, struct tracemalloc_traceback, nframe);
+	KEY(TM_TRACEBACK_NFRAME_SIZE,
+	    sizeof(((struct tracemalloc_traceback *)0)->nframe));
+	OFF(TM_TRACEBACK_TOTAL_NFRAME, struct tracemalloc_traceback,
+	    total_nframe);
+	OFF(TM_TRACEBACK_FRAMES, struct tracemalloc_traceback, frames);
+	SIZE(TM_FRAME_SIZE, struct tracemalloc_frame);
+	OFF(TM_FRAME_FILENAME, struct tracemalloc_frame, filename);
+	OFF(TM_FRAME_LINENO, struct tracemalloc_frame, lineno);
+#else
+	NONE(RUNTIME_TRACEMALLOC);
+	NONE(TM_STATE_TRACED_MEMORY);
+	NONE(TM_STATE_TRACES);
+	NONE(TM_STATE_DOMAINS);
+#endif
+}
+
 /* pm-tasks: frames, generators, opcodes. */
 static void
 tasks(void)
@@ -578,10 +624,47 @@ tasks(void)
 #endif
 }
 
+/* pymalloc: pycore_obmalloc.h from 3.12; obmalloc.c's own before. */
+static void
+obmalloc(void)
+{
+#if PY_VERSION_HEX >= 0x030c0000
+#if PY_VERSION_HEX < 0x030d0000
+	OFF(INTERP_OBMALLOC, PyInterpreterState, obmalloc);
+	NONE(INTERP_OBMALLOC_PTR);
+#else
+	NONE(INTERP_OBMALLOC);
+	OFF(INTERP_OBMALLOC_PTR, PyInterpreterState, obmalloc);
+#endif
+	OFF(OBMALLOC_MGMT_ARENAS, struct _obmalloc_state, mgmt.arenas);
+	OFF(OBMALLOC_MGMT_MAXARENAS, struct _obmalloc_state, mgmt.maxarenas);
+	OFF(OBMALLOC_MGMT_NARENAS, struct _obmalloc_state,
+	    mgmt.narenas_currently_allocated);
+	SIZE(ARENA_OBJECT_SIZE, struct arena_object);
+	OFF(ARENA_OBJECT_ADDRESS, struct arena_object, address);
+	OFF(ARENA_OBJECT_POOL_ADDRESS, struct arena_object, pool_address);
+	OFF(ARENA_OBJECT_NFREEPOOLS, struct arena_object, nfreepools);
+	OFF(POOL_HEADER_COUNT, struct pool_header, ref.count);
+	OFF(POOL_HEADER_ARENAINDEX, struct pool_header, arenaindex);
+	OFF(POOL_HEADER_SZIDX, struct pool_header, szidx);
+	KEY(POOL_OVERHEAD, POOL_OVERHEAD);
+	KEY(ARENA_SIZE, ARENA_SIZE);
+	KEY(POOL_SIZE, POOL_SIZE);
+	KEY(OBMALLOC_ALIGNMENT_SHIFT, ALIGNMENT_SHIFT);
+#else
+	NONE(INTERP_OBMALLOC);
+	NONE(INTERP_OBMALLOC_PTR);
+	NONE(OBMALLOC_MGMT_ARENAS);
+	NONE(OBMALLOC_MGMT_MAXARENAS);
+	NONE(OBMALLOC_MGMT_NARENAS);
+#endif
+}
+
 int
 main(void)
 {
 	runtime();
+	tracemalloc();
 	gc();
 	tstate();
 	types();
@@ -594,5 +677,6 @@ main(void)
 	frame();
 	gen();
 	tasks();
+	obmalloc();
 	return ferror(stdout) || fclose(stdout) != 0;
 }
