@@ -32,6 +32,10 @@ BIN_DIR = bin
 # Every cmd/pm-X.c is a program: a new one needs no edit here.
 PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/pm-*.c))
 BINS = $(PROGS:%=$(BIN_DIR)/%)
+# Programs written in sh, kept in share/: copied to $(BIN_DIR) and
+# installed in BINDIR with the others.
+SCRIPTS = pm-leakcheck
+SCRIPT_BINS = $(SCRIPTS:%=$(BIN_DIR)/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD_DIR)/%.o)
 # tests/unit/test-X.c are unit tests that check runs (exit 0 = pass); the
@@ -44,7 +48,8 @@ SUITES = $(wildcard tests/*.bats)
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
-SHARE_FILES = $(shell find share -type f 2>/dev/null | LC_ALL=C sort)
+SHARE_FILES = $(filter-out $(SCRIPTS:%=share/%), \
+	$(shell find share -type f 2>/dev/null | LC_ALL=C sort))
 
 DEPS_PKGS = libzstd-dev libcsv-dev zstd bats bats-assert bats-support \
 	mandoc cppcheck bsdextrautils strace gdb python3.11-minimal
@@ -54,7 +59,7 @@ CPPCHECK_FLAGS = --quiet --std=c11 --enable=warning,portability,performance \
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-all: $(BINS)
+all: $(BINS) $(SCRIPT_BINS)
 
 # Objects depend on the flags they were built with: a change of CFLAGS,
 # -Werror or sanitizers rebuilds everything. The stamp is rewritten only
@@ -79,6 +84,10 @@ $(BUILD_DIR)/libpm.a: $(LIB_OBJ)
 $(BIN_DIR)/%: $(BUILD_DIR)/cmd/%.o $(BUILD_DIR)/libpm.a
 	@mkdir -p $(@D)
 	$(CC) $(PM_SAN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD_DIR)/libpm.a $(LDLIBS)
+
+$(SCRIPT_BINS): $(BIN_DIR)/%: share/%
+	@mkdir -p $(@D)
+	cp share/$* $@.tmp && chmod 755 $@.tmp && mv -f $@.tmp $@
 
 $(BUILD_DIR)/unit/%: $(BUILD_DIR)/tests/unit/%.o $(BUILD_DIR)/libpm.a
 	@mkdir -p $(@D)
@@ -136,7 +145,7 @@ install: all
 	mkdir -p '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' \
 	    '$(DESTDIR)$(MANDIR)/man5' '$(DESTDIR)$(MANDIR)/man7' \
 	    '$(DESTDIR)$(SHAREDIR)'
-	install -m 755 $(BINS) '$(DESTDIR)$(BINDIR)'
+	install -m 755 $(BINS) $(SCRIPT_BINS) '$(DESTDIR)$(BINDIR)'
 	$(if $(MAN1),install -m 644 $(MAN1) '$(DESTDIR)$(MANDIR)/man1')
 	$(if $(MAN5),install -m 644 $(MAN5) '$(DESTDIR)$(MANDIR)/man5')
 	$(if $(MAN7),install -m 644 $(MAN7) '$(DESTDIR)$(MANDIR)/man7')
@@ -146,7 +155,7 @@ install: all
 	done
 
 uninstall:
-	for f in $(PROGS); do rm -f '$(DESTDIR)$(BINDIR)'/"$$f"; done
+	for f in $(PROGS) $(SCRIPTS); do rm -f '$(DESTDIR)$(BINDIR)'/"$$f"; done
 	for f in $(MAN1:man/%=man1/%) $(MAN5:man/%=man5/%) \
 	    $(MAN7:man/%=man7/%); do \
 		rm -f '$(DESTDIR)$(MANDIR)'/"$$f"; \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The share/ examples, run as written: pm-leakcheck against a leaking and
-# a non-leaking grower.py, the crontab line as cron runs it, the systemd
+# pm-leakcheck and the share/ examples, run as written: pm-leakcheck
+# against a leaking and a non-leaking grower.py, the crontab line as cron runs it, the systemd
 # units (verified, and their ExecStart run), the CI job's leak gate, and
 # the sh blocks of share/ssh.md with ssh replaced by a local stand-in.
 
@@ -10,7 +10,7 @@ VERSIONS="3.8 3.9 3.10 3.11 3.12 3.13"
 
 setup() {
 	SHARE=$(cd "$BATS_TEST_DIRNAME/../share" && pwd)
-	LEAKCHECK=$SHARE/pm-leakcheck
+	LEAKCHECK=$PM_BIN/pm-leakcheck
 	T=$BATS_TEST_TMPDIR
 }
 
@@ -57,6 +57,36 @@ leak_since() {
 	printf '+%s\t+%s\t%s\t%s\t__main__.Leak' "$((c - $1))" "$((b - $2))" "$c" "$b"
 }
 
+# suspects: the growth table of the last run's output, up to its blank
+# line; where: the table after it.
+suspects() {
+	printf '%s\n' "$output" | sed '/^$/,$d'
+}
+where() {
+	printf '%s\n' "$output" | sed '1,/^$/d'
+}
+
+# check_where OLD NEW MIN MAX: the where table names __main__.Leak, with
+# its count of new objects, one of them, and that one's path: an item of
+# LEAKS between MIN and MAX; the example is a Leak in snapshot NEW, not
+# in OLD.
+check_where() {
+	local old=$1 new=$2 min=$3 max=$4 row addr idx
+	[ "$(where | head -n 1)" = "$(printf 'NEW\tTYPE\tEXAMPLE\tPATH')" ] ||
+	    fail "no where table: $output"
+	row=$(where | grep -P '^[0-9]+\t__main__\.Leak\t') || fail "no Leak row: $output"
+	[[ $row =~ ^[0-9]+$'\t'__main__\.Leak$'\t'(0x[0-9a-f]+)$'\t'sys\.modules\[\'__main__\'\]\.LEAKS\[([0-9]+)\]$ ]] ||
+	    fail "bad Leak row: $row"
+	addr=${BASH_REMATCH[1]} idx=${BASH_REMATCH[2]}
+	[ "$idx" -ge "$min" ] && [ "$idx" -le "$max" ] ||
+	    fail "LEAKS[$idx] is not one of the new ones ($min to $max)"
+	run -0 pm-objects -a "$addr" "$new" </dev/null
+	assert_output --regexp "^$addr"$'\t__main__\\.Leak\t'
+	run -0 --separate-stderr pm-objects "$old" <<<"$addr"
+	refute_output --partial $'\t__main__.Leak\t'
+	printf '%s\n' "$row"
+}
+
 # snaps DIR: the snapshot names in DIR, one line.
 snaps() {
 	(cd "$1" && ls -- *.pmd 2>/dev/null | paste -sd' ' -)
@@ -71,11 +101,16 @@ snaps() {
 	assert_line --index 0 "$(printf 'DCOUNT\tDBYTES\tCOUNT\tBYTES\tTYPE')"
 	assert_line --regexp $'^\\+[0-9]+\t\\+[0-9]+\t[0-9]+\t[0-9]+\t__main__\\.Leak$'
 	# At most -s 10 suspects, each one growing.
-	[ "${#lines[@]}" -le 11 ] || fail "more than 10 suspects: $output"
-	printf '%s\n' "${lines[@]:1}" | grep -vE $'^(\\+[0-9]+|0|-[0-9]+)\t(\\+[0-9]+|0|-[0-9]+)\t' &&
+	[ "$(suspects | wc -l)" -le 11 ] || fail "more than 10 suspects: $output"
+	suspects | sed 1d | grep -vE $'^(\\+[0-9]+|0|-[0-9]+)\t(\\+[0-9]+|0|-[0-9]+)\t' &&
 	    fail "not pm-types records: $output"
 	# The first comparison (round 2) already fails.
 	local p=$PM_TARGET_PID
+	# Where the new Leaks are: at least as many as the growth, in LEAKS.
+	local grew row
+	grew=$(suspects | awk -F'\t' '$5 == "__main__.Leak" { print substr($1, 2) }')
+	row=$(check_where "$d/$p-000000001.pmd" "$d/$p-000000002.pmd" 1000 1000000000)
+	[ "${row%%$'\t'*}" -ge "$grew" ] || fail "fewer new than grown: $row"
 	assert_equal "$(snaps "$d")" "$p-000000001.pmd $p-000000002.pmd"
 	assert_regex "${stderr_lines[0]}" '^pm-types: __main__\.Leak grew by [0-9]+ objects \(limit 1000\)$'
 	assert_equal "${stderr_lines[-1]}" "pm-leakcheck: pid $p grew past the limits between $d/$p-000000001.pmd and $d/$p-000000002.pmd"
@@ -118,6 +153,10 @@ check_rounds() {
 	assert_line --index 0 "$(printf 'DCOUNT\tDBYTES\tCOUNT\tBYTES\tTYPE')"
 	assert_line "$(leak_row "$T/truth")"
 	assert_equal "${stderr_lines[0]}" "pm-types: __main__.Leak grew by 5000 objects (limit 1000)"
+	# Exactly the round's 5000 are new: LEAKS[1000] to LEAKS[5999].
+	local p=$PM_TARGET_PID row
+	row=$(check_where "$d/$p-000000001.pmd" "$d/$p-000000002.pmd" 1000 5999)
+	[ "${row%%$'\t'*}" = 5000 ] || fail "not 5000 new: $row"
 	# The same with a byte limit of the added bytes: passes (not more).
 	run -0 --separate-stderr "$LEAKCHECK" -r 1 -k 3 \
 	    -b "$(pm_truth added.bytes "$T/truth")" -t __main__.Leak \
@@ -227,7 +266,7 @@ cron_command() {
 	cmd=$(cron_command | sed "s|myapp\.py|$T/truth|g")
 	mkdir "$T/home"
 	cron() {
-		env -i HOME="$T/home" PATH="$SHARE:$PM_BIN:/usr/bin:/bin" \
+		env -i HOME="$T/home" PATH="$PM_BIN:/usr/bin:/bin" \
 		    /bin/sh -c "$cmd"
 	}
 	run -0 --separate-stderr cron
@@ -275,7 +314,7 @@ cron_command() {
 	mkdir -m 700 "$T/state"
 	unit() {
 		env -i STATE_DIRECTORY="$T/state" \
-		    PATH="$T/fakebin:$SHARE:$PM_BIN:/usr/bin:/bin" /bin/sh -c "$exec"
+		    PATH="$T/fakebin:$PM_BIN:/usr/bin:/bin" /bin/sh -c "$exec"
 	}
 	run -0 --separate-stderr unit
 	assert_output ""
@@ -395,15 +434,38 @@ ci_script() {
 	[ "$status" -ne 0 ] || fail "pm-dump wrote to a terminal"
 }
 
-@test "make install puts share/ under PREFIX/share/pmtools" {
+@test "make install: pm-leakcheck in BINDIR, the examples in PREFIX/share/pmtools" {
 	local root=$BATS_TEST_DIRNAME/.. dest=$T/dest f
 	run -0 make -s -C "$root" install DESTDIR="$dest" PREFIX=/usr \
 	    BUILD_DIR="$T/build" BIN_DIR="$T/bin"
-	for f in pm-leakcheck ssh.md cron/pm-leakcheck.crontab \
+	[ -f "$dest/usr/bin/pm-leakcheck" ] && [ -x "$dest/usr/bin/pm-leakcheck" ] ||
+	    fail "no executable $dest/usr/bin/pm-leakcheck"
+	cmp "$root/share/pm-leakcheck" "$dest/usr/bin/pm-leakcheck"
+	[ ! -e "$dest/usr/share/pmtools/pm-leakcheck" ] || fail "pm-leakcheck in share too"
+	cmp "$root/man/pm-leakcheck.1" "$dest/usr/share/man/man1/pm-leakcheck.1"
+	for f in ssh.md cron/pm-leakcheck.crontab \
 	    systemd/pm-leakcheck@.service systemd/pm-leakcheck@.timer \
-	    ci/github-actions.yml; do
+	    ci/github-actions.yml demo/demo.sh demo/leaky_service.py; do
 		cmp "$root/share/$f" "$dest/usr/share/pmtools/$f" ||
 		    fail "$f not installed"
 	done
-	[ -x "$dest/usr/share/pmtools/pm-leakcheck" ] || fail "pm-leakcheck not executable"
+	[ -x "$dest/usr/share/pmtools/demo/demo.sh" ] || fail "demo.sh not executable"
+	# Installed, it runs: the usage, and the pm- programs beside it.
+	run -0 "$dest/usr/bin/pm-leakcheck" --help
+	assert_line --index 0 --partial "usage: pm-leakcheck "
+	run -0 make -s -C "$root" uninstall DESTDIR="$dest" PREFIX=/usr \
+	    BUILD_DIR="$T/build" BIN_DIR="$T/bin"
+	run -0 find "$dest" -type f
+	assert_output ""
+}
+
+@test "pm-leakcheck --version is the version of the other programs" {
+	local want
+	want=$(pm-types --version)
+	run -0 --separate-stderr "$LEAKCHECK" --version
+	assert_output "pm-leakcheck ${want#pm-types }"
+	run -2 --separate-stderr "$LEAKCHECK" --bogus -p 1
+	assert_equal "${stderr_lines[0]}" "pm-leakcheck: unknown option '--bogus'"
+	run -2 --separate-stderr "$LEAKCHECK" -p
+	assert_equal "${stderr_lines[0]}" "pm-leakcheck: option -p needs a value"
 }
