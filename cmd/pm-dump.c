@@ -20,6 +20,9 @@
 #include "pm.h"
 #include "capture.h"
 #include "core.h"
+#include "heap.h"
+#include "out.h"
+#include "regions.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -30,15 +33,20 @@ static const char usage_text[] =
     "--pid-file file\n"
     "       pm-dump [-qv] [-l level] [-o file] [-T threads] [--raw] "
     "[--exe python]\n"
-    "               [--sysroot dir] --core core\n";
+    "               [--sysroot dir] --core core\n"
+    "       pm-dump [-Hq] [--csv | --json] --info snapshot\n";
 
 enum { OPT_RAW = 256, OPT_VERSION, OPT_CORE, OPT_EXE, OPT_SYSROOT,
-    OPT_PIDFILE };
+    OPT_PIDFILE, OPT_INFO, OPT_CSV, OPT_JSON };
 
 static const struct option longopts[] = {
 	{ "core", required_argument, NULL, OPT_CORE },
+	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "header", no_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "info", required_argument, NULL, OPT_INFO },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "level", required_argument, NULL, 'l' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pid", required_argument, NULL, 'p' },
@@ -324,6 +332,202 @@ log_line(void *arg, const char *msg)
 	pm_warn("%s", msg);
 }
 
+/* ---- --info: the snapshot's header and mappings as records ---- */
+
+/* "3.12.1", "3.13.0rc2"; "3.12" when only the minor is known. */
+static const char *
+version_text(uint32_t v, char *buf, size_t size)
+{
+	static const char *const level[16] = {
+		[0xa] = "a", [0xb] = "b", [0xc] = "rc"
+	};
+	unsigned rl = v >> 4 & 0xf, serial = v & 0xf;
+
+	if (v == 0)
+		snprintf(buf, size, "unknown");
+	else if ((v & 0xffff) == 0)
+		snprintf(buf, size, "%u.%u", v >> 24, v >> 16 & 0xff);
+	else if (rl == 0xf || level[rl] == NULL)
+		snprintf(buf, size, "%u.%u.%u", v >> 24, v >> 16 & 0xff,
+		    v >> 8 & 0xff);
+	else
+		snprintf(buf, size, "%u.%u.%u%s%u", v >> 24, v >> 16 & 0xff,
+		    v >> 8 & 0xff, level[rl], serial);
+	return buf;
+}
+
+/* UTC, ISO 8601, to the nanosecond. */
+static const char *
+time_text(int64_t ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	size_t n;
+
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	if (gmtime_r(&sec, &tm) == NULL ||
+	    (n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
+	    snprintf(buf + n, size - n, ".%09ldZ", frac) >= (int)(size - n))
+		snprintf(buf, size, "%lld", (long long)ns);
+	return buf;
+}
+
+static void
+perms_text(uint32_t prot, char *buf)
+{
+	buf[0] = prot & PM_PROT_READ ? 'r' : '-';
+	buf[1] = prot & PM_PROT_WRITE ? 'w' : '-';
+	buf[2] = prot & PM_PROT_EXEC ? 'x' : '-';
+	buf[3] = prot & PM_PROT_PRIVATE ? 'p' : 's';
+	buf[4] = '\0';
+}
+
+/* KIND: the class, then what was found there, comma-separated. */
+static const char *
+kind_text(const struct pm_region *g, char *buf, size_t size)
+{
+	static const char *const cls[] = {
+		[PM_REGION_HEAP] = "heap", [PM_REGION_STACK] = "stack",
+		[PM_REGION_FILE] = "file", [PM_REGION_OTHER] = "other",
+	};
+	size_t n;
+
+	if (g->cls == PM_REGION_STACK)
+		n = (size_t)snprintf(buf, size, "stack:%u", g->tid);
+	else
+		n = (size_t)snprintf(buf, size, "%s", cls[g->cls]);
+	if (g->flags & PM_REGION_INTERP)
+		n += (size_t)snprintf(buf + n, size - n, ",interp");
+	if (g->flags & PM_REGION_RUNTIME)
+		n += (size_t)snprintf(buf + n, size - n, ",runtime");
+	if (g->flags & PM_REGION_PYMALLOC)
+		n += (size_t)snprintf(buf + n, size - n, ",pymalloc");
+	if (g->flags & PM_REGION_OBJECTS)
+		snprintf(buf + n, size - n, ",objects");
+	return buf;
+}
+
+static void
+key_str(struct pm_out *o, const char *key, const char *value)
+{
+	pm_out_str(o, key);
+	pm_out_str(o, value);
+	pm_out_end(o);
+}
+
+static void
+key_u64(struct pm_out *o, const char *key, uint64_t value)
+{
+	pm_out_str(o, key);
+	pm_out_u64(o, value);
+	pm_out_end(o);
+}
+
+static void
+print_progress(void *arg, const char *phase, uint64_t done)
+{
+	pm_progress_show(arg, "%s: %llu objects", phase,
+	    (unsigned long long)done);
+}
+
+/*
+ * pm-dump --info: the header as KEY VALUE records, then one record per
+ * mapping. The objects are enumerated to find what the mappings hold;
+ * when that fails the header and mappings are still printed, with a
+ * warning, and the kinds say only what the snapshot alone shows.
+ */
+static int
+info(const char *path, enum pm_out_format format, int header, int quiet)
+{
+	static const char *const kcols[] = { "KEY", "VALUE" };
+	static const char *const mcols[] = {
+		"START", "END", "SIZE", "PERMS", "PATH", "KIND"
+	};
+	struct pm_progress prog;
+	struct pm_regions r;
+	struct pm_snap snap;
+	struct pm_heap *heap;
+	struct pm_err err;
+	struct pm_out out;
+	char buf[64], kind[96], perms[5];
+	uint64_t sum = 0;
+
+	pm_progress_init(&prog, quiet);
+	pm_progress_show(&prog, "reading snapshot");
+	if (pm_snap_open(&snap, path, &err) < 0) {
+		pm_progress_end(&prog);
+		pm_die_err(&err);
+	}
+	heap = pm_heap_open(&snap, print_progress, &prog, &err);
+	pm_progress_end(&prog);
+	if (heap == NULL)
+		pm_warn("objects not enumerated: %s", err.msg);
+	if (pm_regions_build(&r, &snap, heap, &err) < 0)
+		pm_die_err(&err);
+	if (r.om.status != PM_OBMALLOC_OK)
+		pm_warn("pymalloc arenas unknown: %s", r.om.why);
+	else if (r.om.ninconsistent)
+		pm_warn("%zu of %zu pymalloc arenas could not be read whole",
+		    r.om.ninconsistent, r.om.narenas);
+
+	pm_out_init(&out, stdout, format, header, kcols, 2);
+	key_u64(&out, "format", snap.format);
+	key_str(&out, "source", snap.flags & PM_SNAP_FROM_CORE ? "core" :
+	    "process");
+	key_u64(&out, "pid", snap.pid);
+	key_str(&out, "time", time_text(snap.time_ns, buf, sizeof(buf)));
+	key_str(&out, "exe", snap.exe ? snap.exe : "");
+	key_str(&out, "python", version_text(snap.py_version, buf,
+	    sizeof(buf)));
+	key_u64(&out, "pause_us", snap.pause_us);
+	key_u64(&out, "symbols", snap.nsyms);
+	key_u64(&out, "mappings", snap.nmaps);
+	key_u64(&out, "bytes", snap.data_bytes);
+	if (heap != NULL)
+		key_u64(&out, "objects", pm_heap_nobjs(heap));
+	else
+		key_str(&out, "objects", "unknown");
+	if (r.om.status == PM_OBMALLOC_OK) {
+		key_u64(&out, "pymalloc_arenas", r.om.narenas);
+		key_u64(&out, "pymalloc_arena_bytes",
+		    r.om.narenas * r.om.arena_size);
+		key_u64(&out, "pymalloc_used_bytes", r.om.total.used);
+	} else {
+		key_str(&out, "pymalloc_arenas", "unknown");
+	}
+	key_u64(&out, "threads", snap.nthreads);
+	for (size_t i = 0; i < snap.nthreads; i++)
+		key_u64(&out, "thread", snap.threads[i]);
+
+	pm_out_init(&out, stdout, format, header, mcols, 6);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct pm_map *m = r.v[i].map;
+		perms_text(m->prot, perms);
+		pm_out_addr(&out, m->start);
+		pm_out_addr(&out, m->end);
+		pm_out_u64(&out, m->end - m->start);
+		pm_out_str(&out, perms);
+		pm_out_str(&out, m->path);
+		pm_out_str(&out, kind_text(&r.v[i], kind, sizeof(kind)));
+		pm_out_end(&out);
+		sum += m->end - m->start;
+	}
+	if (sum != snap.data_bytes)
+		pm_warn("the mappings hold %llu bytes, the snapshot says %llu",
+		    (unsigned long long)sum,
+		    (unsigned long long)snap.data_bytes);
+	pm_regions_release(&r);
+	if (heap != NULL)
+		pm_heap_close(heap);
+	pm_snap_close(&snap);
+	pm_close_stdout();
+	return PM_EXIT_OK;
+}
+
 /* -p: a pid when all digits, else a pattern for one process. */
 static int
 pid_of(const char *arg)
@@ -348,13 +552,22 @@ main(int argc, char *argv[])
 	struct pm_snap snap;
 	struct pm_err err;
 	const char *outname = NULL, *parg = NULL, *pidfile = NULL, *core = NULL;
+	const char *infopath = NULL;
+	enum pm_out_format format = PM_OUT_TSV;
 	char vbuf[16];
-	int ch, pid = 0, quiet = 0, verbose = 0, r;
+	int ch, pid = 0, quiet = 0, verbose = 0, header = 0, r;
+	int dump_opts = 0;	/* options of a dump, not of --info */
 	double t0;
 
-	while ((ch = getopt_long(argc, argv, "hl:o:p:qT:v", longopts,
+	while ((ch = getopt_long(argc, argv, "Hhl:o:p:qT:v", longopts,
 	    NULL)) != -1) {
+		if (ch == 'l' || ch == 'o' || ch == 'T' || ch == 'v' ||
+		    ch == OPT_RAW)
+			dump_opts = 1;
 		switch (ch) {
+		case 'H':
+			header = 1;
+			break;
 		case 'h':
 			usage(stdout, PM_EXIT_OK);
 			break;
@@ -394,6 +607,15 @@ main(int argc, char *argv[])
 		case OPT_PIDFILE:
 			pidfile = optarg;
 			break;
+		case OPT_INFO:
+			infopath = optarg;
+			break;
+		case OPT_CSV:
+			format = PM_OUT_CSV;
+			break;
+		case OPT_JSON:
+			format = PM_OUT_JSON;
+			break;
 		case OPT_VERSION:
 			printf("pm-dump %s\n", PM_VERSION);
 			pm_close_stdout();
@@ -404,6 +626,18 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc) {
 		pm_warn("unexpected operand '%s'", argv[optind]);
+		usage(stderr, PM_EXIT_INPUT);
+	}
+	if (infopath != NULL) {
+		if (parg || pidfile || core || copts.exe || copts.sysroot ||
+		    dump_opts) {
+			pm_warn("--info takes only -H, -q, --csv and --json");
+			usage(stderr, PM_EXIT_INPUT);
+		}
+		return info(infopath, format, header, quiet);
+	}
+	if (header || format != PM_OUT_TSV) {
+		pm_warn("-H, --csv and --json go with --info");
 		usage(stderr, PM_EXIT_INPUT);
 	}
 	if ((parg != NULL) + (pidfile != NULL) + (core != NULL) != 1) {
