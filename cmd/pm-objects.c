@@ -10,6 +10,7 @@
 #include "addrlist.h"
 #include "buf.h"
 #include "heap.h"
+#include "hexdump.h"
 #include "newsince.h"
 #include "out.h"
 #include "pm.h"
@@ -23,7 +24,9 @@ static const char usage_text[] =
     "usage: pm-objects [-aHq] [--csv | --json] [--redact] [--subclasses]\n"
     "                  [-t type] [--module module] [--min-size bytes]\n"
     "                  [--max-size bytes] [--min-len n] [--largest n]\n"
-    "                  [--depth n] [--width n] [--new-since old] [snapshot]\n";
+    "                  [--depth n] [--width n] [--new-since old] [snapshot]\n"
+    "       pm-objects --hexdump addr [-Hq] [--csv | --json] [-n bytes]\n"
+    "                  [snapshot]\n";
 
 static void
 usage(FILE *fp, int status)
@@ -35,6 +38,7 @@ usage(FILE *fp, int status)
 enum {
 	OPT_CSV = 256,
 	OPT_DEPTH,
+	OPT_HEXDUMP,
 	OPT_JSON,
 	OPT_LARGEST,
 	OPT_MAX_SIZE,
@@ -54,6 +58,7 @@ static const struct option longopts[] = {
 	{ "depth", required_argument, NULL, OPT_DEPTH },
 	{ "header", no_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "hexdump", required_argument, NULL, OPT_HEXDUMP },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "largest", required_argument, NULL, OPT_LARGEST },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -74,6 +79,46 @@ static void
 progress(void *arg, const char *phase, uint64_t done)
 {
 	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
+}
+
+/*
+ * --hexdump: the bytes around addr in the snapshot at path, a record a
+ * line, each with the object that holds it.
+ */
+static int
+hexdump(const char *path, const char *addr, uint64_t nbytes,
+    enum pm_out_format format, int header, int quiet)
+{
+	struct pm_progress prog;
+	struct pm_snap snap;
+	struct pm_heap *heap;
+	struct pm_err err;
+	struct pm_out out;
+	uint64_t a, lo, hi;
+
+	if (pm_addrlist_parse(addr, strlen(addr), &a) < 0) {
+		pm_warn("invalid --hexdump address '%s'", addr);
+		usage(stderr, PM_EXIT_INPUT);
+	}
+	pm_progress_init(&prog, quiet);
+	pm_progress_show(&prog, "reading snapshot");
+	if (pm_snap_open(&snap, path, &err) < 0) {
+		pm_progress_end(&prog);
+		pm_die_err(&err);
+	}
+	heap = pm_heap_open(&snap, progress, &prog, &err);
+	pm_progress_end(&prog);
+	if (heap == NULL)
+		pm_die_err(&err);
+	pm_out_init(&out, stdout, format, header, pm_hexdump_cols,
+	    PM_HEXDUMP_NCOLS);
+	if (pm_hexdump_window(heap, a, nbytes, &lo, &hi, &err) < 0 ||
+	    pm_hexdump_write(heap, lo, hi, &out, &err) < 0)
+		pm_die_err(&err);
+	pm_heap_close(heap);
+	pm_snap_close(&snap);
+	pm_close_stdout();
+	return PM_EXIT_OK;
 }
 
 /* Order: by size, largest first, then by address. */
@@ -129,7 +174,8 @@ main(int argc, char **argv)
 	static const char *const cols_nolen[] = { "ADDR", "TYPE", "SIZE", "REPR" };
 	enum pm_out_format format = PM_OUT_TSV;
 	struct pm_select_opts so = { .max_size = UINT64_MAX };
-	const char **types = NULL, *since = NULL;
+	const char **types = NULL, *since = NULL, *hexaddr = NULL;
+	uint64_t hexlen = 0;
 	int header = 0, quiet = 0, missing = 0, use_stdin, c;
 	unsigned long long largest = 0;
 	struct pm_repr_opts ro;
@@ -146,7 +192,7 @@ main(int argc, char **argv)
 	pm_repr_opts_init(&ro);
 	if (pm_strs_redact_env())
 		ro.flags |= PM_REPR_REDACT;
-	while ((c = getopt_long(argc, argv, "aHhqt:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aHhn:qt:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			ro.flags |= PM_REPR_ATTRS;
@@ -157,6 +203,10 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout, PM_EXIT_OK);
 			break;
+		case 'n':
+			hexlen = (uint64_t)pm_parse_num(optarg, 1,
+			    (long long)PM_HEXDUMP_MAX, "-n");
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -166,6 +216,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_CSV:
 			format = PM_OUT_CSV;
+			break;
+		case OPT_HEXDUMP:
+			hexaddr = optarg;
 			break;
 		case OPT_DEPTH:
 			ro.depth = (int)pm_parse_num(optarg, 0, PM_REPR_MAX_DEPTH,
@@ -225,6 +278,25 @@ main(int argc, char **argv)
 		usage(stderr, PM_EXIT_INPUT);
 	}
 	so.types = types;
+	if (hexaddr) {
+		if (so.ntypes || so.module || so.min_size ||
+		    so.max_size != UINT64_MAX || so.has_min_len || largest ||
+		    since || (ro.flags & PM_REPR_ATTRS)) {
+			pm_warn("--hexdump takes no filters");
+			usage(stderr, PM_EXIT_INPUT);
+		}
+		if (ro.flags & PM_REPR_REDACT)
+			pm_die(PM_EXIT_INPUT, "--hexdump prints raw memory: "
+			    "not with --redact or PM_REDACT");
+		free(types);
+		pm_repr_opts_release(&ro);
+		return hexdump(argc ? argv[0] : NULL, hexaddr, hexlen, format,
+		    header, quiet);
+	}
+	if (hexlen) {
+		pm_warn("-n needs --hexdump");
+		usage(stderr, PM_EXIT_INPUT);
+	}
 
 	if (since && strcmp(since, "-") == 0 &&
 	    (argc == 0 || strcmp(argv[0], "-") == 0)) {

@@ -184,3 +184,116 @@ check_new() {
 	run -2 --separate-stderr pm-objects --new-since - </dev/null
 	assert_equal "${stderr_lines[0]}" "pm-objects: --new-since - and the snapshot cannot both be standard input"
 }
+
+# le_hex N: the 8 bytes of N, little-endian, as hexdump -C writes them.
+le_hex() {
+	local n=$1 i out=
+	for ((i = 0; i < 8; i++)); do
+		out+=$(printf '%02x' $(((n >> (8 * i)) & 255)))
+		[ "$i" -lt 7 ] && out+=' '
+	done
+	printf '%s' "$out"
+}
+
+# text_hex TEXT: the first 16 bytes of TEXT as hexdump -C writes them.
+text_hex() {
+	printf '%s' "$1" | od -An -tx1 -N16 -v | tr -s ' \n' '  ' |
+	    sed 's/^ //; s/ $//' | awk '{ for (i = 1; i <= NF; i++)
+		printf "%s%s", $i, (i == 8 ? "  " : i < NF ? " " : "") }'
+}
+
+# check_hexdump V: the marker bytes object, shown whole from its address
+# with its id() and getsizeof on every line; a word inside an int's
+# digits; a bytearray's storage, which is no object; an unmapped address.
+check_hexdump() {
+	local v=$1 d=$BATS_FILE_TMPDIR m ms ml ia is b k line
+	need_version "$v"
+	m=$(truth "$v" marker.id) ms=$(truth "$v" marker.size)
+	ml=$(truth "$v" marker.len)
+	run -0 --separate-stderr pm-objects --hexdump "$m" "$d/$v-b.pmd"
+	assert_equal "$stderr" ""
+	# The whole object, from its address (bytes have no GC head), in
+	# whole lines: ceil(getsizeof / 16) of them.
+	assert_equal "${#lines[@]}" $(((ms + 15) / 16))
+	for ((k = 0; k < ${#lines[@]}; k++)); do
+		IFS=$'\t' read -r -a f <<<"${lines[k]}"
+		assert_equal "${f[0]}" "$(printf '0x%x' $((m + 16 * k)))"
+		assert_equal "${f[3]} ${f[4]} ${f[5]} ${f[6]}" \
+		    "$m bytes $ms $(printf '+0x%x' $((16 * k)))"
+	done
+	# ob_size is len(); ob_sval starts at +0x20 with the marker.
+	IFS=$'\t' read -r -a f <<<"${lines[1]}"
+	assert_equal "${f[1]:0:23} ${f[7]}" "$(le_hex "$ml") ob_size"
+	IFS=$'\t' read -r -a f <<<"${lines[2]}"
+	assert_equal "${f[1]}|${f[2]}|${f[7]}" \
+	    "$(text_hex pmtools-hexdump-)||pmtools-hexdump-||ob_sval[0]"
+	# The ASCII column, read on: the marker, a backslash escaped.
+	local ascii
+	ascii=$(printf '%s\n' "${lines[@]}" | cut -f3 | sed 's/^|//; s/|$//' | tr -d '\n')
+	[[ $ascii == *'pmtools-hexdump-marker: !"#$%&'"'"'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~:end......' ]] ||
+	    fail "no marker in the ASCII column: $ascii"
+
+	# A word inside the int's digits, 40 bytes in: its line is the int's.
+	ia=$(truth "$v" int.id) is=$(truth "$v" int.size)
+	run -0 pm-objects --hexdump "$(printf '0x%x' $((ia + 40)))" -n 16 "$d/$v-b.pmd"
+	assert_equal "${#lines[@]}" 1
+	IFS=$'\t' read -r -a f <<<"${lines[0]}"
+	assert_equal "${f[0]} ${f[3]} ${f[4]} ${f[5]} ${f[6]} ${f[7]}" \
+	    "$(printf '0x%x' $((ia + 32))) $ia int $is +0x20 ob_digit[2]"
+	# Without -n: the whole int from its address.
+	run -0 pm-objects --hexdump "$(printf '0x%x' $((ia + 40)))" "$d/$v-b.pmd"
+	assert_equal "${#lines[@]}" $(((is + 15) / 16))
+	assert_equal "$(printf '%s\n' "${lines[@]}" | cut -f4-6 | sort -u)" \
+	    "$ia"$'\tint\t'"$is"
+
+	# A bytearray's storage: no object, 64 bytes before and after.
+	b=$(truth "$v" buffer.addr)
+	run -0 pm-objects --hexdump "$b" "$d/$v-b.pmd"
+	assert_equal "${#lines[@]}" 8
+	IFS=$'\t' read -r -a f <<<"${lines[0]}"
+	assert_equal "${f[0]}" "$(printf '0x%x' $((b - 64)))"
+	for ((k = 4; k < 8; k++)); do
+		line=${lines[k]}
+		[[ $line == *$'\t\t(no object)\t\t\t' ]] ||
+		    fail "line $k of the buffer is not '(no object)': $line"
+	done
+	IFS=$'\t' read -r -a f <<<"${lines[4]}"
+	assert_equal "${f[0]} ${f[2]}" "$b |pmtools-no-objec|"
+
+	# Not in the snapshot.
+	run -2 --separate-stderr pm-objects --hexdump 0x10 "$d/$v-b.pmd"
+	assert_output ""
+	assert_equal "$stderr" "pm-objects: cannot dump 0x10: not in the snapshot"
+}
+
+@test "3.8: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.8; }
+@test "3.9: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.9; }
+@test "3.10: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.10; }
+@test "3.11: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.11; }
+@test "3.12: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.12; }
+@test "3.13: --hexdump shows an object's bytes, the object and its fields" { check_hexdump 3.13; }
+
+@test "--hexdump: GC heads and pre-headers, -n, -H, --json, usage errors" {
+	local v d=$BATS_FILE_TMPDIR a
+	v=$(newest)
+	# A Batch: its GC head (and 3.11+ pre-header) come before id().
+	a=$(sed -n '1s/^[^ ]* //p' "$d/truth-$v.1")
+	run -0 pm-objects -H --hexdump "$a" -n 48 "$d/$v-b.pmd"
+	assert_line --index 0 "$(printf 'ADDR\tHEX\tASCII\tOBJECT\tTYPE\tSIZE\tOFFSET\tFIELD')"
+	assert_line --regexp $'\t'"$a"$'\t__main__\\.Batch\t[0-9]+\t-0x10\tPyGC_Head$'
+	assert_line --regexp $'\t'"$a"$'\t__main__\\.Batch\t[0-9]+\t\\+0x0\tob_refcnt$'
+	run -0 pm-objects --json --hexdump "$(truth "$v" marker.id)" -n 16 "$d/$v-b.pmd"
+	assert_output --regexp '^\{"addr": "0x[0-9a-f]+", "hex": "01 00 00 00 00 00 00 00  [0-9a-f ]+", "ascii": "\|[^"]*\|", "object": "'"$(truth "$v" marker.id)"'", "type": "bytes", "size": '"$(truth "$v" marker.size)"', "offset": "\+0x0", "field": "ob_refcnt"\}$'
+	run -2 --separate-stderr pm-objects -n 16 "$d/$v-b.pmd"
+	assert_equal "${stderr_lines[0]}" "pm-objects: -n needs --hexdump"
+	run -2 --separate-stderr pm-objects --hexdump "$a" -t dict "$d/$v-b.pmd"
+	assert_equal "${stderr_lines[0]}" "pm-objects: --hexdump takes no filters"
+	run -2 --separate-stderr pm-objects --hexdump zz "$d/$v-b.pmd"
+	assert_equal "${stderr_lines[0]}" "pm-objects: invalid --hexdump address 'zz'"
+	run -2 --separate-stderr pm-objects --hexdump "$a" -n 0 "$d/$v-b.pmd"
+	assert_equal "$stderr" "pm-objects: invalid -n value '0'"
+	run -2 --separate-stderr pm-objects --hexdump "$a" --redact "$d/$v-b.pmd"
+	assert_equal "$stderr" "pm-objects: --hexdump prints raw memory: not with --redact or PM_REDACT"
+	run -2 --separate-stderr env PM_REDACT=1 pm-objects --hexdump "$a" "$d/$v-b.pmd"
+	assert_equal "$stderr" "pm-objects: --hexdump prints raw memory: not with --redact or PM_REDACT"
+}

@@ -16,9 +16,14 @@ it rewrites TRUTHFILE with `KEY VALUE` lines:
     marker.len L
     int.id 0x...            an int of several digits
     int.size S              its sys.getsizeof
+    buffer.addr 0x...       the storage of a bytearray (no object: malloc'd
+                            memory the bytearray points to), which starts
+                            with b'pmtools-no-object:'
+    buffer.len L
 
 and prints `ROUND N` on stdout (READY after round 0).
 """
+import ctypes
 import os
 import signal
 import sys
@@ -36,6 +41,8 @@ BATCHES = []
 ROUND = 0
 MARKER = b"pmtools-hexdump-marker:" + bytes(range(32, 127)) + b":end"
 BIG = 2 ** 200 + 123456789
+BUFFER = bytearray(b"pmtools-no-object:" + b"x" * 1000)
+BUFFER_ADDR = ctypes.addressof((ctypes.c_char * len(BUFFER)).from_buffer(BUFFER))
 
 
 def write(path, lines):
@@ -58,6 +65,8 @@ def write_truth(added):
         "marker.len %d" % len(MARKER),
         "int.id 0x%x" % id(BIG),
         "int.size %d" % sys.getsizeof(BIG),
+        "buffer.addr 0x%x" % BUFFER_ADDR,
+        "buffer.len %d" % len(BUFFER),
     ])
 
 
