@@ -12,6 +12,7 @@
 #include "heap.h"
 #include "out.h"
 #include "pm.h"
+#include "regions.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -19,7 +20,8 @@ static const char usage_text[] =
     "usage: pm-types [-cHqv] [--csv | --json] [--dict-owners] [snapshot]\n"
     "       pm-types [-cHq] [--csv | --json] [--dict-owners] --baseline old\n"
     "                [--max-growth count] [--max-growth-bytes size]\n"
-    "                [--type type] [snapshot]\n";
+    "                [--type type] [snapshot]\n"
+    "       pm-types [-Hqv] [--csv | --json] --memory [snapshot]\n";
 
 static void
 usage(FILE *fp, int status)
@@ -45,6 +47,7 @@ enum {
 	OPT_MAX_GROWTH,
 	OPT_MAX_GROWTH_BYTES,
 	OPT_TYPE,
+	OPT_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -57,6 +60,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "max-growth", required_argument, NULL, OPT_MAX_GROWTH },
 	{ "max-growth-bytes", required_argument, NULL, OPT_MAX_GROWTH_BYTES },
+	{ "memory", no_argument, NULL, OPT_MEMORY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -151,6 +155,72 @@ print_census(const struct pm_census *c, enum pm_out_format format, int header,
 }
 
 static void
+memory_row(struct pm_out *out, uint64_t bytes, uint64_t total,
+    const char *what)
+{
+	pm_out_u64(out, bytes);
+	pm_out_pct(out, bytes, total);
+	pm_out_str(out, what);
+	pm_out_end(out);
+}
+
+/*
+ * --memory: where the snapshot's bytes are, one row per kind of memory;
+ * with verbose, pymalloc's free space split as _debugmallocstats does.
+ */
+static void
+print_memory(const struct pm_heap *heap, const struct pm_snap *snap,
+    enum pm_out_format format, int header, int verbose)
+{
+	static const char *const cols[] = { "BYTES", "%BYTES", "MEMORY" };
+	struct pm_regions r;
+	struct pm_memory m;
+	struct pm_err err;
+	struct pm_out out;
+	uint64_t t;
+
+	if (pm_regions_build(&r, snap, heap, &err) < 0)
+		pm_die_err(&err);
+	pm_regions_memory(&r, &m);
+	t = m.total;
+	if (!m.pymalloc_known)
+		pm_warn("pymalloc arenas unknown: %s; objects are not split by "
+		    "allocator", r.om.why);
+	else if (r.om.ninconsistent)
+		pm_warn("%zu of %zu pymalloc arenas could not be read whole; "
+		    "their free space counts as heap-other", r.om.ninconsistent,
+		    r.om.narenas);
+	if (m.over)
+		pm_warn("objects count %llu bytes more than the memory around "
+		    "them; rows left at 0", (unsigned long long)m.over);
+	pm_out_init(&out, stdout, format, header, cols, 3);
+	if (m.pymalloc_known) {
+		memory_row(&out, m.obj_pymalloc, t, "pymalloc-objects");
+		memory_row(&out, m.obj_malloc, t, "malloc-objects");
+	} else {
+		memory_row(&out, m.obj_malloc, t, "heap-objects");
+	}
+	memory_row(&out, m.obj_static, t, "static-objects");
+	if (m.pymalloc_known && verbose) {
+		memory_row(&out, m.py_free_blocks, t, "pymalloc-free-blocks");
+		memory_row(&out, m.py_unused_pools, t, "pymalloc-unused-pools");
+		memory_row(&out, m.py_headers, t, "pymalloc-pool-headers");
+		memory_row(&out, m.py_quantization, t, "pymalloc-quantization");
+		memory_row(&out, m.py_alignment, t, "pymalloc-alignment");
+	} else if (m.pymalloc_known) {
+		memory_row(&out, m.py_free_blocks + m.py_unused_pools +
+		    m.py_headers + m.py_quantization + m.py_alignment, t,
+		    "pymalloc-free");
+	}
+	memory_row(&out, m.heap_other, t, "heap-other");
+	memory_row(&out, m.stacks, t, "stacks");
+	memory_row(&out, m.files, t, "files");
+	memory_row(&out, m.other, t, "other");
+	memory_row(&out, t, t, PM_CENSUS_TOTAL);
+	pm_regions_release(&r);
+}
+
+static void
 print_delta(struct pm_out *out, const struct pm_census_delta *d)
 {
 	pm_out_delta(out, d->dcount);
@@ -211,7 +281,7 @@ main(int argc, char **argv)
 {
 	enum pm_out_format format = PM_OUT_TSV;
 	int header = 0, quiet = 0, by_count = 0, verbose = 0, c;
-	int status = PM_EXIT_OK;
+	int status = PM_EXIT_OK, memory = 0;
 	unsigned flags = 0;
 	const char *baseline = NULL;
 	struct pm_census_gate gate = { .max_count = -1, .max_bytes = -1 };
@@ -251,6 +321,9 @@ main(int argc, char **argv)
 		case OPT_DICT_OWNERS:
 			flags |= PM_CENSUS_DICT_OWNERS;
 			break;
+		case OPT_MEMORY:
+			memory = 1;
+			break;
 		case OPT_MAX_GROWTH:
 			gate.max_count = parse_limit(optarg, "--max-growth", 0);
 			break;
@@ -280,6 +353,8 @@ main(int argc, char **argv)
 		usage_why("--max-growth and --max-growth-bytes need --baseline");
 	if (baseline && verbose)
 		usage_why("-v cannot be used with --baseline");
+	if (memory && (baseline || by_count || (flags & PM_CENSUS_DICT_OWNERS)))
+		usage_why("--memory takes only -H, -q, -v, --csv and --json");
 	if (gate.ntypes && gate.max_count < 0 && gate.max_bytes < 0)
 		usage_why("--type needs --max-growth or --max-growth-bytes");
 	if (baseline && strcmp(baseline, "-") == 0 &&
@@ -305,6 +380,16 @@ main(int argc, char **argv)
 	}
 	heap = pm_heap_open(&snap, progress, &prog, &err);
 	pm_progress_end(&prog);
+	if (memory) {
+		if (heap == NULL)
+			pm_die_err(&err);
+		print_memory(heap, &snap, format, header, verbose);
+		pm_heap_close(heap);
+		pm_snap_close(&snap);
+		free(types);
+		pm_close_stdout();
+		return PM_EXIT_OK;
+	}
 	if (heap == NULL || pm_census_build(&now, heap, flags, &err) < 0)
 		pm_die_err(&err);
 	pm_heap_close(heap);
