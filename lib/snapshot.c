@@ -4,14 +4,19 @@
  * The uncompressed form (man/pm-snapshot.5) is a 16-byte file header
  * followed by records, each a 16-byte record header (type, reserved,
  * payload length) and a payload padded to 8 bytes. All integers are
- * little-endian. The zstd form is that byte stream compressed; zstd's
- * frame checksum guards it.
+ * little-endian. The zstd form is that byte stream compressed as a
+ * series of independent frames of FRAME_BYTES stream bytes each (the last
+ * shorter), every frame with its content size and checksum, so a reader
+ * can find the frames and decompress them on several cores at once.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
+#include "bigmem.h"
 #include "pm.h"
 #include "snapshot.h"
 
@@ -37,6 +44,13 @@ enum rec_type {
 #define MAX_NAME_LEN 4096
 #define MAX_COUNT 10000000u
 #define MAX_MAP_BYTES (1ULL << 44)
+
+/*
+ * Stream bytes per zstd frame. Frames are independent (each restarts the
+ * window), so they can be decompressed in parallel; at 32 MiB the matches
+ * lost at the boundaries cost nothing measurable.
+ */
+#define FRAME_BYTES ((uint64_t)32 << 20)
 
 static void
 put64(unsigned char *p, uint64_t v)
@@ -82,6 +96,10 @@ struct writer {
 	ZSTD_CCtx *cc;		/* NULL when raw */
 	unsigned char *out;
 	size_t outsz;
+	int counting;		/* only add up the stream bytes in count */
+	uint64_t count;
+	uint64_t left;		/* stream bytes still to compress */
+	uint64_t frame_left;	/* of them, in the current frame */
 	struct pm_err *e;
 };
 
@@ -123,12 +141,49 @@ zflush(struct writer *w, const void *buf, size_t n, ZSTD_EndDirective end)
 	}
 }
 
+/* Start the next frame, pledging its size so that it goes in the header. */
+static int
+start_frame(struct writer *w)
+{
+	uint64_t n = w->left < FRAME_BYTES ? w->left : FRAME_BYTES;
+	size_t rc = ZSTD_CCtx_setPledgedSrcSize(w->cc, n);
+
+	if (ZSTD_isError(rc))
+		return pm_error(w->e, PM_EXIT_INPUT,
+		    "cannot compress snapshot: %s", ZSTD_getErrorName(rc));
+	w->frame_left = n;
+	return 0;
+}
+
 static int
 put(struct writer *w, const void *buf, size_t n)
 {
+	const unsigned char *p = buf;
+
+	if (w->counting) {
+		w->count += n;
+		return 0;
+	}
 	if (w->cc == NULL)
 		return write_all(w, buf, n);
-	return zflush(w, buf, n, ZSTD_e_continue);
+	while (n > 0) {
+		size_t k;
+		if (w->left == 0)
+			return pm_error(w->e, PM_EXIT_INPUT, "cannot compress "
+			    "snapshot: more bytes than counted");
+		if (w->frame_left == 0 && start_frame(w) < 0)
+			return -1;
+		k = n < w->frame_left ? n : (size_t)w->frame_left;
+		if (zflush(w, p, k, ZSTD_e_continue) < 0)
+			return -1;
+		p += k;
+		n -= k;
+		w->left -= k;
+		if ((w->frame_left -= k) == 0 &&
+		    zflush(w, NULL, 0, ZSTD_e_end) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -177,10 +232,73 @@ put_map(struct writer *w, const struct pm_map *m,
 		if (put(w, m->data + off, n) < 0)
 			return -1;
 		*done += n;
-		if (o->progress)
+		if (o->progress && !w->counting)
 			o->progress(o->progress_arg, *done, total);
 	}
 	return 0;
+}
+
+/* Write the records of s through w, in order: info, symbols, threads, maps, end. */
+static int
+emit(struct writer *w, const struct pm_snap *s, const struct pm_snap_wopts *o)
+{
+	unsigned char buf[64];
+	uint64_t done = 0, total = 0;
+	size_t elen = s->exe ? strlen(s->exe) : 0;
+
+	memcpy(buf, magic, 8);
+	put32(buf + 8, PM_SNAP_FORMAT);
+	put32(buf + 12, 0);
+	if (put(w, buf, 16) < 0)
+		return -1;
+
+	if (put_rec(w, REC_INFO, 32 + elen) < 0)
+		return -1;
+	put32(buf, s->pid);
+	put32(buf + 4, s->py_version);
+	put32(buf + 8, s->flags);
+	put32(buf + 12, (uint32_t)elen);
+	put64(buf + 16, (uint64_t)s->time_ns);
+	put64(buf + 24, s->pause_us);
+	if (put(w, buf, 32) < 0 || put(w, s->exe ? s->exe : "", elen) < 0 ||
+	    put_pad(w, 32 + elen) < 0)
+		return -1;
+
+	for (size_t i = 0; i < s->nsyms; i++) {
+		size_t n = strlen(s->syms[i].name);
+		if (put_rec(w, REC_SYM, 8 + n) < 0)
+			return -1;
+		put64(buf, s->syms[i].addr);
+		if (put(w, buf, 8) < 0 || put(w, s->syms[i].name, n) < 0 ||
+		    put_pad(w, 8 + n) < 0)
+			return -1;
+	}
+
+	if (put_rec(w, REC_THREADS, 8 + 4 * (uint64_t)s->nthreads) < 0)
+		return -1;
+	put32(buf, (uint32_t)s->nthreads);
+	put32(buf + 4, 0);
+	if (put(w, buf, 8) < 0)
+		return -1;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		put32(buf, s->threads[i]);
+		if (put(w, buf, 4) < 0)
+			return -1;
+	}
+	if (put_pad(w, 8 + 4 * (uint64_t)s->nthreads) < 0)
+		return -1;
+
+	for (size_t i = 0; i < s->nmaps; i++)
+		total += s->maps[i].end - s->maps[i].start;
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (put_map(w, &s->maps[i], o, &done, total) < 0)
+			return -1;
+
+	if (put_rec(w, REC_END, 16) < 0)
+		return -1;
+	put64(buf, s->nmaps);
+	put64(buf + 8, total);
+	return put(w, buf, 16);
 }
 
 int
@@ -188,9 +306,6 @@ pm_snap_write(const struct pm_snap *s, int fd, const struct pm_snap_wopts *o,
     struct pm_err *e)
 {
 	struct writer w = { .fd = fd, .e = e };
-	unsigned char buf[64];
-	uint64_t done = 0;
-	size_t elen = s->exe ? strlen(s->exe) : 0;
 	int rc = -1;
 
 	if (!o->raw) {
@@ -207,70 +322,25 @@ pm_snap_write(const struct pm_snap *s, int fd, const struct pm_snap_wopts *o,
 			goto out;
 		}
 		ZSTD_CCtx_setParameter(w.cc, ZSTD_c_compressionLevel,
-		    o->level ? o->level : 3);
+		    o->level ? o->level : PM_SNAP_LEVEL);
 		ZSTD_CCtx_setParameter(w.cc, ZSTD_c_checksumFlag, 1);
 		/* Single-threaded builds of libzstd refuse workers: fine. */
 		if (threads > 1)
 			ZSTD_CCtx_setParameter(w.cc, ZSTD_c_nbWorkers, threads);
+		/* The frames pledge their sizes: count the stream first. */
+		w.counting = 1;
+		if (emit(&w, s, o) < 0)
+			goto out;
+		w.counting = 0;
+		w.left = w.count;
 	}
-
-	memcpy(buf, magic, 8);
-	put32(buf + 8, PM_SNAP_FORMAT);
-	put32(buf + 12, 0);
-	if (put(&w, buf, 16) < 0)
+	if (emit(&w, s, o) < 0)
 		goto out;
-
-	if (put_rec(&w, REC_INFO, 32 + elen) < 0)
+	if (w.cc && w.left != 0) {
+		pm_error(e, PM_EXIT_INPUT, "cannot compress snapshot: fewer "
+		    "bytes than counted");
 		goto out;
-	put32(buf, s->pid);
-	put32(buf + 4, s->py_version);
-	put32(buf + 8, s->flags);
-	put32(buf + 12, (uint32_t)elen);
-	put64(buf + 16, (uint64_t)s->time_ns);
-	put64(buf + 24, s->pause_us);
-	if (put(&w, buf, 32) < 0 || put(&w, s->exe ? s->exe : "", elen) < 0 ||
-	    put_pad(&w, 32 + elen) < 0)
-		goto out;
-
-	for (size_t i = 0; i < s->nsyms; i++) {
-		size_t n = strlen(s->syms[i].name);
-		if (put_rec(&w, REC_SYM, 8 + n) < 0)
-			goto out;
-		put64(buf, s->syms[i].addr);
-		if (put(&w, buf, 8) < 0 || put(&w, s->syms[i].name, n) < 0 ||
-		    put_pad(&w, 8 + n) < 0)
-			goto out;
 	}
-
-	if (put_rec(&w, REC_THREADS, 8 + 4 * (uint64_t)s->nthreads) < 0)
-		goto out;
-	put32(buf, (uint32_t)s->nthreads);
-	put32(buf + 4, 0);
-	if (put(&w, buf, 8) < 0)
-		goto out;
-	for (size_t i = 0; i < s->nthreads; i++) {
-		put32(buf, s->threads[i]);
-		if (put(&w, buf, 4) < 0)
-			goto out;
-	}
-	if (put_pad(&w, 8 + 4 * (uint64_t)s->nthreads) < 0)
-		goto out;
-
-	uint64_t total = 0;
-	for (size_t i = 0; i < s->nmaps; i++)
-		total += s->maps[i].end - s->maps[i].start;
-	for (size_t i = 0; i < s->nmaps; i++)
-		if (put_map(&w, &s->maps[i], o, &done, total) < 0)
-			goto out;
-
-	if (put_rec(&w, REC_END, 16) < 0)
-		goto out;
-	put64(buf, s->nmaps);
-	put64(buf + 8, total);
-	if (put(&w, buf, 16) < 0)
-		goto out;
-	if (w.cc && zflush(&w, NULL, 0, ZSTD_e_end) < 0)
-		goto out;
 	rc = 0;
 out:
 	ZSTD_freeCCtx(w.cc);
@@ -723,6 +793,234 @@ finish(struct reader *r, struct pm_snap *s)
 	return 0;
 }
 
+/* ---- the zstd form, decompressed frame by frame on every core ---- */
+
+/*
+ * The most a zstd frame can expand: an RLE block of 4 bytes stands for
+ * at most 128 KiB. Frames that claim more than this times their input
+ * are corrupt, and are left to the streaming reader to report.
+ */
+#define MAX_ZSTD_RATIO 32768
+#define MAX_ZTHREADS 16
+
+struct zframe {
+	const unsigned char *src;
+	size_t csize;		/* compressed bytes */
+	uint64_t off, size;	/* where its content goes in the buffer */
+	size_t err;		/* a zstd error code, or 0 */
+	int done;
+};
+
+struct zjob {
+	struct zframe *f;
+	size_t nf;
+	unsigned char *dst;
+	atomic_size_t next;	/* the next frame to take */
+	atomic_int stop;	/* a frame failed: take no more */
+};
+
+/*
+ * Take frames in order and decompress each into its place. Every frame
+ * taken is finished, so when one fails, all frames before it are done and
+ * the first failure in stream order is the one reported.
+ */
+static void *
+zworker(void *arg)
+{
+	struct zjob *j = arg;
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+
+	if (dc == NULL)
+		return NULL;
+	while (!atomic_load(&j->stop)) {
+		size_t i = atomic_fetch_add(&j->next, 1), n;
+		struct zframe *f;
+		if (i >= j->nf)
+			break;
+		f = &j->f[i];
+		n = ZSTD_decompressDCtx(dc, j->dst + f->off, (size_t)f->size,
+		    f->src, f->csize);
+		if (ZSTD_isError(n) || n != f->size) {
+			f->err = ZSTD_isError(n) ? n :
+			    (size_t)-ZSTD_error_corruption_detected;
+			atomic_store(&j->stop, 1);
+		}
+		f->done = 1;
+	}
+	ZSTD_freeDCtx(dc);
+	return NULL;
+}
+
+static int
+ncpus(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+/*
+ * Decompress the zstd form held in b[0, len) into one buffer, on every
+ * core, and point r at it to be parsed in place like the uncompressed
+ * form. Returns 0; -1 with r->e filled; or 1 when the frames do not allow
+ * it (a size not stated, as in snapshots of earlier pmtools, a frame cut
+ * short, claims beyond what zstd can expand), and the caller streams.
+ */
+static int
+zparallel(struct reader *r, struct pm_snap *s, const unsigned char *b,
+    size_t len)
+{
+	struct zjob j = { 0 };
+	struct zframe *f = NULL;
+	pthread_t tid[MAX_ZTHREADS];
+	size_t nf = 0, cap = 0, pos = 0, bad_frame;
+	uint64_t total = 0;
+	int nt, rc = 1;
+
+	while (pos < len) {
+		size_t cs = ZSTD_findFrameCompressedSize(b + pos, len - pos);
+		unsigned long long fcs = ZSTD_getFrameContentSize(b + pos,
+		    len - pos);
+		if (ZSTD_isError(cs) || fcs == ZSTD_CONTENTSIZE_UNKNOWN ||
+		    fcs == ZSTD_CONTENTSIZE_ERROR || fcs > (SIZE_MAX >> 1) - total)
+			goto out;
+		if (nf == cap) {
+			struct zframe *nfp;
+			if (nf >= MAX_COUNT)
+				goto out;
+			cap = cap ? 2 * cap : 64;
+			if ((nfp = realloc(f, cap * sizeof(*f))) == NULL) {
+				rc = pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+				goto out;
+			}
+			f = nfp;
+		}
+		f[nf++] = (struct zframe){ .src = b + pos, .csize = cs,
+		    .off = total, .size = fcs };
+		total += fcs;
+		pos += cs;
+	}
+	if (total == 0 || total / MAX_ZSTD_RATIO > len)
+		goto out;
+	if ((j.dst = pm_big_alloc((size_t)total)) == NULL)
+		goto out;
+	j.f = f;
+	j.nf = nf;
+	atomic_init(&j.next, 0);
+	atomic_init(&j.stop, 0);
+	nt = ncpus();
+	if (nt > MAX_ZTHREADS)
+		nt = MAX_ZTHREADS;
+	if ((size_t)nt > nf)
+		nt = (int)nf;
+	/* This thread is one of the workers. */
+	for (int i = 0; i < nt - 1; i++)
+		if (pthread_create(&tid[i], NULL, zworker, &j) != 0)
+			nt = i + 1;
+	zworker(&j);
+	for (int i = 0; i < nt - 1; i++)
+		pthread_join(tid[i], NULL);
+	for (bad_frame = 0; bad_frame < nf; bad_frame++)
+		if (!f[bad_frame].done || f[bad_frame].err)
+			break;
+	if (bad_frame < nf) {
+		if (f[bad_frame].done)
+			rc = pm_error(r->e, PM_EXIT_INPUT, "cannot read '%s': "
+			    "corrupt compressed stream: %s", r->name,
+			    ZSTD_getErrorName(f[bad_frame].err));
+		else
+			rc = pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+		pm_big_free(j.dst, (size_t)total);
+		goto out;
+	}
+	s->mm_ = j.dst;
+	s->mmlen_ = (size_t)total;
+	r->mm = j.dst;
+	r->mmlen = total;
+	r->pos = 0;
+	rc = 0;
+out:
+	free(f);
+	return rc;
+}
+
+/*
+ * Read the zstd form held in b[0, len), which the caller keeps until
+ * this returns: in parallel when the frames allow it, else streamed.
+ */
+static int
+read_zstd(struct reader *r, struct pm_snap *s, const unsigned char *b,
+    size_t len)
+{
+	int k = zparallel(r, s, b, len);
+
+	if (k < 0)
+		return -1;
+	if (k > 0) {
+		/* All the input is there: get() never calls fill(). */
+		if ((r->dc = ZSTD_createDCtx()) == NULL)
+			return pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+		r->zret = 1;
+		r->ib.src = b;
+		r->ib.size = len;
+		r->ib.pos = 0;
+		r->eof = 1;
+	}
+	if (read_records(r, s) < 0 || check_end(r) < 0 || finish(r, s) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The rest of a zstd stream on fd, after the have bytes already in
+ * first: into one buffer (pm_big_alloc'd, *cap bytes) of *len bytes.
+ */
+static unsigned char *
+slurp(struct reader *r, const unsigned char *first, size_t have, size_t *len,
+    size_t *cap)
+{
+	size_t c = (size_t)16 << 20, n = have;
+	unsigned char *b = pm_big_alloc(c), *nb;
+
+	if (b == NULL) {
+		pm_error(r->e, PM_EXIT_INPUT, "out of memory");
+		return NULL;
+	}
+	memcpy(b, first, have);
+	for (;;) {
+		ssize_t k;
+		if (n == c) {
+			if (c > SIZE_MAX / 4 || (nb = pm_big_grow(b, c, 2 * c)) == NULL) {
+				pm_big_free(b, c);
+				pm_error(r->e, PM_EXIT_INPUT, "cannot read '%s': "
+				    "out of memory", r->name);
+				return NULL;
+			}
+			b = nb;
+			c *= 2;
+		}
+		k = read(r->fd, b + n, c - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			pm_error_errno(r->e, PM_EXIT_INPUT, "cannot read '%s'",
+			    r->name);
+			pm_big_free(b, c);
+			return NULL;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	*len = n;
+	*cap = c;
+	return b;
+}
+
 int
 pm_snap_fdopen(struct pm_snap *s, int fd, const char *name, struct pm_err *e)
 {
@@ -774,12 +1072,37 @@ pm_snap_fdopen(struct pm_snap *s, int fd, const char *name, struct pm_err *e)
 	}
 	memcpy(head, r.in, 4);
 	if (get32(head) == ZSTD_MAGICNUMBER) {
-		r.dc = ZSTD_createDCtx();
-		r.zret = 1;
-		if (r.dc == NULL) {
-			pm_error(e, PM_EXIT_INPUT, "out of memory");
-			goto out;
+		/*
+		 * All of the compressed form goes in memory, mapped when it
+		 * is a file, so that its frames can be found and shared out.
+		 */
+		const unsigned char *zb = NULL;
+		unsigned char *zcopy = NULL;
+		size_t zlen = 0, zcap = 0;
+		if (S_ISREG(st.st_mode) && st.st_size > 0 && start == 0 &&
+		    (uint64_t)st.st_size <= SIZE_MAX >> 1) {
+			void *mm = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			    MAP_PRIVATE, fd, 0);
+			if (mm != MAP_FAILED) {
+				zb = mm;
+				zlen = (size_t)st.st_size;
+				madvise(mm, zlen, MADV_WILLNEED);
+			}
 		}
+		if (zb == NULL) {
+			zcopy = slurp(&r, r.in, r.ib.size, &zlen, &zcap);
+			if (zcopy == NULL)
+				goto out;
+			zb = zcopy;
+		}
+		free(r.in);
+		r.in = NULL;
+		rc = read_zstd(&r, s, zb, zlen);
+		if (zcopy)
+			pm_big_free(zcopy, zcap);
+		else
+			munmap((void *)zb, zlen);
+		goto out;
 	} else if (head[0] == magic[0] && S_ISREG(st.st_mode) &&
 	    st.st_size > 0 && start == 0) {
 		void *mm = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
@@ -823,12 +1146,8 @@ pm_snap_memopen(struct pm_snap *s, const void *buf, size_t len,
 	if (len < 4 || (get32(b) != ZSTD_MAGICNUMBER && b[0] != magic[0]))
 		return bad(&r, "not a pmtools snapshot");
 	if (get32(b) == ZSTD_MAGICNUMBER) {
-		/* All the input is there: get() never calls fill(). */
-		if ((r.dc = ZSTD_createDCtx()) == NULL)
-			return pm_error(e, PM_EXIT_INPUT, "out of memory");
-		r.zret = 1;
-		r.ib.src = b;
-		r.ib.size = len;
+		rc = read_zstd(&r, s, b, len);
+		goto out;
 	} else {
 		/* Read in place, like a mapped file; s does not own buf. */
 		r.mm = b;

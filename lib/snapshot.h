@@ -17,6 +17,7 @@
 struct pm_err;
 
 #define PM_SNAP_FORMAT 1	/* format version written and understood */
+#define PM_SNAP_LEVEL 3		/* zstd level pm_snap_write uses by default */
 
 /* Bits of pm_map.prot */
 enum pm_prot_flags {
@@ -77,7 +78,7 @@ struct pm_snap {
 
 /* Options of pm_snap_write. */
 struct pm_snap_wopts {
-	int level;		/* zstd level; 0 means the default (3) */
+	int level;		/* zstd level; 0 means PM_SNAP_LEVEL */
 	int threads;		/* zstd worker threads; 0 = one per core */
 	int raw;		/* write the uncompressed form, no zstd */
 	/* Called now and then with bytes of mapping data consumed; may be NULL. */
