@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "heap.h"
 #include "hexdump.h"
+#include "load.h"
 #include "newsince.h"
 #include "out.h"
 #include "pm.h"
@@ -75,11 +76,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-progress(void *arg, const char *phase, uint64_t done)
-{
-	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
-}
 
 /*
  * --hexdump: the bytes around addr in the snapshot at path, a record a
@@ -101,15 +97,8 @@ hexdump(const char *path, const char *addr, uint64_t nbytes,
 		usage(stderr, PM_EXIT_INPUT);
 	}
 	pm_progress_init(&prog, quiet);
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, path, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, progress, &prog, &err);
+	heap = pm_load_heap(&snap, path, &prog);
 	pm_progress_end(&prog);
-	if (heap == NULL)
-		pm_die_err(&err);
 	pm_out_init(&out, stdout, format, header, pm_hexdump_cols,
 	    PM_HEXDUMP_NCOLS);
 	if (pm_hexdump_window(heap, a, nbytes, &lo, &hi, &err) < 0 ||
@@ -314,28 +303,16 @@ main(int argc, char **argv)
 	pm_progress_init(&prog, quiet);
 	if (since) {
 		/* Only OLD's (address, type) pairs outlive its reading. */
-		pm_progress_show(&prog, "reading snapshot");
-		if (pm_snap_open(&snap, since, &err) < 0) {
-			pm_progress_end(&prog);
-			pm_die_err(&err);
-		}
-		heap = pm_heap_open(&snap, progress, &prog, &err);
-		if (heap == NULL || pm_newsince_init(&ns, heap, &err) < 0) {
+		heap = pm_load_heap(&snap, since, &prog);
+		if (pm_newsince_init(&ns, heap, &err) < 0) {
 			pm_progress_end(&prog);
 			pm_die_err(&err);
 		}
 		pm_heap_close(heap);
 		pm_snap_close(&snap);
 	}
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, progress, &prog, &err);
+	heap = pm_load_heap(&snap, argc ? argv[0] : NULL, &prog);
 	pm_progress_end(&prog);
-	if (heap == NULL)
-		pm_die_err(&err);
 	if (since) {
 		int swapped;
 		if (pm_newsince_check(&ns, &snap, since, argc &&

@@ -15,6 +15,7 @@
 #include "edgename.h"
 #include "graph.h"
 #include "heap.h"
+#include "load.h"
 #include "out.h"
 #include "path.h"
 #include "pm.h"
@@ -97,11 +98,6 @@ progress(void *arg, const char *phase, uint64_t done, uint64_t total)
 	    (unsigned long long)done, (unsigned long long)total);
 }
 
-static void
-heap_progress(void *arg, const char *phase, uint64_t done)
-{
-	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
-}
 
 
 static void
@@ -427,13 +423,8 @@ main(int argc, char **argv)
 	}
 
 	pm_progress_init(&prog, quiet);
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, file, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, heap_progress, &prog, &err);
-	if (heap == NULL || pm_graph_build(&g, heap, progress, &prog, &err) < 0) {
+	heap = pm_load_heap(&snap, file, &prog);
+	if (pm_graph_build(&g, heap, progress, &prog, &err) < 0) {
 		pm_progress_end(&prog);
 		pm_die_err(&err);
 	}

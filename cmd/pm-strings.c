@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "heap.h"
+#include "load.h"
 #include "out.h"
 #include "pm.h"
 #include "repr.h"
@@ -67,11 +68,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void
-progress(void *arg, const char *phase, uint64_t done)
-{
-	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
-}
 
 /*
  * Decode --find-hex into v (strlen(s) / 2 + 1 bytes): pairs of hex
@@ -261,15 +257,8 @@ main(int argc, char **argv)
 	}
 
 	pm_progress_init(&prog, quiet);
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, progress, &prog, &err);
+	heap = pm_load_heap(&snap, argc ? argv[0] : NULL, &prog);
 	pm_progress_end(&prog);
-	if (heap == NULL)
-		pm_die_err(&err);
 	const struct pm_obj *objs = pm_heap_objs(heap);
 
 	if (pat) {

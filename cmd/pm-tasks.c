@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "frames.h"
 #include "heap.h"
+#include "load.h"
 #include "out.h"
 #include "pm.h"
 #include "repr.h"
@@ -801,11 +802,6 @@ check(struct ctx *x)
 
 /* ---- main ---- */
 
-static void
-progress(void *arg, const char *phase, uint64_t done)
-{
-	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
-}
 
 static void
 bad_usage(const char *why)
@@ -894,12 +890,7 @@ main(int argc, char **argv)
 	}
 
 	pm_progress_init(&prog, quiet);
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, progress, &prog, &err);
+	heap = pm_load_heap(&snap, argc ? argv[0] : NULL, &prog);
 	if (heap == NULL) {
 		pm_progress_end(&prog);
 		pm_die_err(&err);

@@ -10,6 +10,7 @@
 
 #include "census.h"
 #include "heap.h"
+#include "load.h"
 #include "out.h"
 #include "pm.h"
 #include "regions.h"
@@ -102,11 +103,6 @@ parse_limit(const char *s, const char *name, int sizes)
 	return v << shift;
 }
 
-static void
-progress(void *arg, const char *phase, uint64_t done)
-{
-	pm_progress_show(arg, "%s: %llu objects", phase, (unsigned long long)done);
-}
 
 /*
  * One census record; with verbose, the shares of the totals, the
@@ -367,22 +363,15 @@ main(int argc, char **argv)
 	pm_progress_init(&prog, quiet);
 	if (baseline) {
 		pm_progress_show(&prog, "reading baseline");
-		if (pm_census_load(&then, baseline, flags, progress, &prog,
+		if (pm_census_load(&then, baseline, flags, pm_load_progress, &prog,
 		    &err) < 0) {
 			pm_progress_end(&prog);
 			pm_die_err(&err);
 		}
 	}
-	pm_progress_show(&prog, "reading snapshot");
-	if (pm_snap_open(&snap, argc ? argv[0] : NULL, &err) < 0) {
-		pm_progress_end(&prog);
-		pm_die_err(&err);
-	}
-	heap = pm_heap_open(&snap, progress, &prog, &err);
+	heap = pm_load_heap(&snap, argc ? argv[0] : NULL, &prog);
 	pm_progress_end(&prog);
 	if (memory) {
-		if (heap == NULL)
-			pm_die_err(&err);
 		print_memory(heap, &snap, format, header, verbose);
 		pm_heap_close(heap);
 		pm_snap_close(&snap);
@@ -390,7 +379,7 @@ main(int argc, char **argv)
 		pm_close_stdout();
 		return PM_EXIT_OK;
 	}
-	if (heap == NULL || pm_census_build(&now, heap, flags, &err) < 0)
+	if (pm_census_build(&now, heap, flags, &err) < 0)
 		pm_die_err(&err);
 	pm_heap_close(heap);
 	pm_snap_close(&snap);
