@@ -160,12 +160,28 @@ find_tables(struct pm_obmalloc *m, const struct pm_snap *s,
 	return n;
 }
 
+/* An arena found in a table, with its arena_object, before measuring. */
+struct found {
+	uint64_t start;
+	const unsigned char *ao;
+};
+
 static int
-cmp_arena(const void *a, const void *b)
+cmp_found(const void *a, const void *b)
 {
-	const struct pm_arena *x = a, *y = b;
+	const struct found *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Fail as unreadable: m is left empty with the reason. */
+static int
+unreadable(struct pm_obmalloc *m, struct found *f, const char *why)
+{
+	free(f);
+	pm_obmalloc_release(m);
+	set_status(m, PM_OBMALLOC_UNREADABLE, why);
+	return 0;
 }
 
 int
@@ -174,8 +190,9 @@ pm_obmalloc_open(struct pm_obmalloc *m, const struct pm_snap *s,
 {
 	struct table t[MAX_TABLES];
 	const struct pm_layout *l;
-	size_t ntables, cap = 0;
-	uint64_t objsize;
+	struct found *f = NULL;
+	size_t ntables, nf = 0, cap = 0;
+	uint64_t objsize, most;
 
 	memset(m, 0, sizeof(*m));
 	if ((s->py_version >> 24) != 3 ||
@@ -186,57 +203,54 @@ pm_obmalloc_open(struct pm_obmalloc *m, const struct pm_snap *s,
 	m->arena_size = (uint64_t)PM_L(l, ARENA_SIZE);
 	m->pool_size = (uint64_t)PM_L(l, POOL_SIZE);
 	objsize = (uint64_t)PM_L(l, ARENA_OBJECT_SIZE);
+	/* Arenas are memory of the process, all of which a snapshot holds. */
+	most = s->data_bytes / m->arena_size + 1;
 	if ((ntables = find_tables(m, s, l, t)) == 0)
 		return 0;
 	for (size_t k = 0; k < ntables; k++) {
 		const unsigned char *tab = pm_snap_ptr(s, t[k].arenas,
 		    (size_t)(t[k].maxarenas * objsize));
-		if (tab == NULL) {
-			set_status(m, PM_OBMALLOC_UNREADABLE, "the arena table "
-			    "was not captured");
-			pm_obmalloc_release(m);
-			return 0;
-		}
+		if (tab == NULL)
+			return unreadable(m, f, "the arena table was not captured");
 		for (uint64_t i = 0; i < t[k].maxarenas; i++) {
 			const unsigned char *ao = tab + i * objsize;
 			uint64_t start = u64_at(ao, PM_L(l, ARENA_OBJECT_ADDRESS));
-			struct pm_arena *a;
 			if (start == 0)
 				continue;
-			if (start > UINT64_MAX - m->arena_size) {
-				set_status(m, PM_OBMALLOC_UNREADABLE, "an arena "
-				    "address is not sane");
-				pm_obmalloc_release(m);
-				return 0;
-			}
-			if (m->narenas == cap) {
+			if (start > UINT64_MAX - m->arena_size || nf >= most)
+				return unreadable(m, f, "the arena table is not "
+				    "sane");
+			if (nf == cap) {
 				size_t ncap = cap ? 2 * cap : 64;
-				struct pm_arena *v = reallocarray(m->arenas, ncap,
-				    sizeof(*v));
+				struct found *v = reallocarray(f, ncap, sizeof(*v));
 				if (v == NULL) {
-					pm_obmalloc_release(m);
+					free(f);
 					return pm_error(e, PM_EXIT_INPUT,
 					    "out of memory");
 				}
-				m->arenas = v;
+				f = v;
 				cap = ncap;
 			}
-			a = &m->arenas[m->narenas++];
-			memset(a, 0, sizeof(*a));
-			a->start = start;
-			a->end = start + m->arena_size;
-			measure(a, ao, s, l, m->arena_size, m->pool_size);
+			f[nf].start = start;
+			f[nf++].ao = ao;
 		}
 	}
-	if (m->narenas > 1)
-		qsort(m->arenas, m->narenas, sizeof(*m->arenas), cmp_arena);
-	for (size_t i = 0; i < m->narenas; i++) {
-		const struct pm_arena *a = &m->arenas[i];
-		if (i > 0 && a->start < m->arenas[i - 1].end) {
-			set_status(m, PM_OBMALLOC_UNREADABLE, "arenas overlap");
-			pm_obmalloc_release(m);
-			return 0;
-		}
+	if (nf > 1)
+		qsort(f, nf, sizeof(*f), cmp_found);
+	for (size_t i = 1; i < nf; i++)
+		if (f[i].start < f[i - 1].start + m->arena_size)
+			return unreadable(m, f, "arenas overlap");
+	/* Measured only now: at most one pass over the captured memory. */
+	if (nf && (m->arenas = calloc(nf, sizeof(*m->arenas))) == NULL) {
+		free(f);
+		return pm_error(e, PM_EXIT_INPUT, "out of memory");
+	}
+	m->narenas = nf;
+	for (size_t i = 0; i < nf; i++) {
+		struct pm_arena *a = &m->arenas[i];
+		a->start = f[i].start;
+		a->end = f[i].start + m->arena_size;
+		measure(a, f[i].ao, s, l, m->arena_size, m->pool_size);
 		if (!a->consistent)
 			m->ninconsistent++;
 		m->total.used += a->used;
@@ -246,6 +260,7 @@ pm_obmalloc_open(struct pm_obmalloc *m, const struct pm_snap *s,
 		m->total.quantization += a->quantization;
 		m->total.alignment += a->alignment;
 	}
+	free(f);
 	m->total.consistent = m->ninconsistent == 0;
 	m->status = PM_OBMALLOC_OK;
 	return 0;
