@@ -19,13 +19,15 @@
 #include "select.h"
 #include "snapshot.h"
 #include "strs.h"
+#include "tracemalloc.h"
 #include "util.h"
 
 static const char usage_text[] =
     "usage: pm-objects [-aHq] [--csv | --json] [--redact] [--subclasses]\n"
     "                  [-t type] [--module module] [--min-size bytes]\n"
     "                  [--max-size bytes] [--min-len n] [--largest n]\n"
-    "                  [--depth n] [--width n] [--new-since old] [snapshot]\n"
+    "                  [--depth n] [--width n] [--new-since old] [--traceback]\n"
+    "                  [snapshot]\n"
     "       pm-objects --hexdump addr [-Hq] [--csv | --json] [-n bytes]\n"
     "                  [snapshot]\n";
 
@@ -49,6 +51,7 @@ enum {
 	OPT_NEW_SINCE,
 	OPT_REDACT,
 	OPT_SUBCLASSES,
+	OPT_TRACEBACK,
 	OPT_VERSION,
 	OPT_WIDTH,
 };
@@ -70,12 +73,12 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "redact", no_argument, NULL, OPT_REDACT },
 	{ "subclasses", no_argument, NULL, OPT_SUBCLASSES },
+	{ "traceback", no_argument, NULL, OPT_TRACEBACK },
 	{ "type", required_argument, NULL, 't' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ NULL, 0, NULL, 0 },
 };
-
 
 /*
  * --hexdump: the bytes around addr in the snapshot at path, a record a
@@ -177,6 +180,13 @@ main(int argc, char **argv)
 	struct pm_err err;
 	struct pm_out out;
 	struct pm_buf b = PM_BUF_INIT;
+	/* --traceback: the allocation traceback as a last field. */
+	static const char *const cols_tb[] = { "ADDR", "TYPE", "SIZE", "LEN",
+		"REPR", "TRACEBACK" };
+	static const char *const cols_nolen_tb[] = { "ADDR", "TYPE", "SIZE",
+		"REPR", "TRACEBACK" };
+	struct pm_tm tm;
+	int want_tb = 0;
 
 	pm_repr_opts_init(&ro);
 	if (pm_strs_redact_env())
@@ -244,6 +254,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SUBCLASSES:
 			so.subclasses = 1;
+			break;
+		case OPT_TRACEBACK:
+			want_tb = 1;
 			break;
 		case OPT_VERSION:
 			printf("pm-objects %s\n", PM_VERSION);
@@ -325,6 +338,8 @@ main(int argc, char **argv)
 	}
 	if (pm_select_init(&sel, heap, &so, &err) < 0)
 		pm_die_err(&err);
+	if (want_tb && pm_tm_open(&tm, heap, &err) < 0)
+		pm_die_err(&err);
 
 	const struct pm_obj *objs = pm_heap_objs(heap);
 	size_t n = 0, *idx;
@@ -363,12 +378,27 @@ main(int argc, char **argv)
 			out.cols = has_len ? cols : cols_nolen;
 			out.ncols = has_len ? 5 : 4;
 		}
+		if (want_tb) {
+			int wl = format == PM_OUT_JSON && has_len;
+			out.cols = wl ? cols_tb : cols_nolen_tb;
+			out.ncols = wl ? 6 : 5;
+		}
 		pm_out_addr(&out, objs[i].addr);
 		pm_out_str(&out, pm_heap_type_of(heap, i)->name);
 		pm_out_u64(&out, objs[i].size);
 		if (format == PM_OUT_JSON && has_len)
 			pm_out_u64(&out, len);
 		pm_out_strn(&out, b.data ? b.data : "", b.len);
+		if (want_tb) {
+			const struct pm_tm_trace *t = pm_tm_object(&tm, i);
+			pm_buf_reset(&b);
+			if (t == NULL || pm_tm_traceback_text(&tm, t->traceback,
+			    &b) < 0)
+				pm_buf_puts(&b, "-");
+			if (b.oom)
+				pm_die(PM_EXIT_INPUT, "out of memory");
+			pm_out_strn(&out, pm_buf_str(&b), b.len);
+		}
 		pm_out_end(&out);
 	}
 
@@ -379,6 +409,8 @@ main(int argc, char **argv)
 	pm_addrlist_release(&al);
 	pm_select_release(&sel);
 	pm_newsince_release(&ns);
+	if (want_tb)
+		pm_tm_close(&tm);
 	pm_heap_close(heap);
 	pm_snap_close(&snap);
 	pm_close_stdout();

@@ -15,6 +15,7 @@
 #include "pm.h"
 #include "regions.h"
 #include "snapshot.h"
+#include "tracemalloc.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -22,6 +23,7 @@ static const char usage_text[] =
     "       pm-types [-cHq] [--csv | --json] [--dict-owners] --baseline old\n"
     "                [--max-growth count] [--max-growth-bytes size]\n"
     "                [--type type] [snapshot]\n"
+    "       pm-types --by-line [-cHq] [--csv | --json] [snapshot]\n"
     "       pm-types [-Hqv] [--csv | --json] --memory [snapshot]\n";
 
 static void
@@ -48,11 +50,13 @@ enum {
 	OPT_MAX_GROWTH,
 	OPT_MAX_GROWTH_BYTES,
 	OPT_TYPE,
+	OPT_BY_LINE,
 	OPT_MEMORY,
 };
 
 static const struct option longopts[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "by-line", no_argument, NULL, OPT_BY_LINE },
 	{ "count", no_argument, NULL, 'c' },
 	{ "csv", no_argument, NULL, OPT_CSV },
 	{ "dict-owners", no_argument, NULL, OPT_DICT_OWNERS },
@@ -272,11 +276,53 @@ print_growth(const struct pm_census *then, const struct pm_census *now,
 	return status;
 }
 
+/*
+ * --by-line: the target's tracemalloc traces by the file and line of
+ * their most recent frame, as Snapshot.statistics('lineno') counts them,
+ * then their total. Ends the program.
+ */
+static int
+print_by_line(struct pm_heap *heap, struct pm_snap *snap, int by_count,
+    enum pm_out_format format, int header)
+{
+	static const char *const cols[] = { "COUNT", "BYTES", "LOCATION" };
+	struct pm_tm_line *rows;
+	struct pm_out out;
+	struct pm_err err;
+	struct pm_tm tm;
+	long n;
+
+	if (pm_tm_open(&tm, heap, &err) < 0 ||
+	    (n = pm_tm_by_line(&tm, by_count, &rows, &err)) < 0)
+		pm_die_err(&err);
+	if (tm.total != tm.traced_memory)
+		pm_warn("tracemalloc counts %" PRIu64 " traced bytes, its traces "
+		    "add up to %" PRIu64, tm.traced_memory, tm.total);
+	pm_out_init(&out, stdout, format, header, cols, 3);
+	for (long i = 0; i < n; i++) {
+		pm_out_u64(&out, rows[i].count);
+		pm_out_u64(&out, rows[i].bytes);
+		pm_out_str(&out, rows[i].where);
+		pm_out_end(&out);
+	}
+	pm_out_u64(&out, tm.ntraces);
+	pm_out_u64(&out, tm.total);
+	pm_out_str(&out, PM_CENSUS_TOTAL);
+	pm_out_end(&out);
+	pm_tm_lines_free(rows, (size_t)n);
+	pm_tm_close(&tm);
+	pm_heap_close(heap);
+	pm_snap_close(snap);
+	pm_close_stdout();
+	return PM_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
 	enum pm_out_format format = PM_OUT_TSV;
 	int header = 0, quiet = 0, by_count = 0, verbose = 0, c;
+	int by_line = 0;
 	int status = PM_EXIT_OK, memory = 0;
 	unsigned flags = 0;
 	const char *baseline = NULL;
@@ -307,6 +353,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_BASELINE:
 			baseline = optarg;
+			break;
+		case OPT_BY_LINE:
+			by_line = 1;
 			break;
 		case OPT_CSV:
 			format = PM_OUT_CSV;
@@ -349,6 +398,9 @@ main(int argc, char **argv)
 		usage_why("--max-growth and --max-growth-bytes need --baseline");
 	if (baseline && verbose)
 		usage_why("-v cannot be used with --baseline");
+	if (by_line && (baseline || verbose || (flags & PM_CENSUS_DICT_OWNERS)))
+		usage_why("--by-line cannot be used with --baseline, -v or "
+		    "--dict-owners");
 	if (memory && (baseline || by_count || (flags & PM_CENSUS_DICT_OWNERS)))
 		usage_why("--memory takes only -H, -q, -v, --csv and --json");
 	if (gate.ntypes && gate.max_count < 0 && gate.max_bytes < 0)
@@ -371,6 +423,8 @@ main(int argc, char **argv)
 	}
 	heap = pm_load_heap(&snap, argc ? argv[0] : NULL, &prog);
 	pm_progress_end(&prog);
+	if (by_line && heap != NULL)
+		return print_by_line(heap, &snap, by_count, format, header);
 	if (memory) {
 		print_memory(heap, &snap, format, header, verbose);
 		pm_heap_close(heap);

@@ -229,3 +229,30 @@ check_kinds() {
 	run -2 --separate-stderr pm-dump --json -p 1
 	assert_equal "${stderr_lines[0]}" "pm-dump: -H, --csv and --json go with --info"
 }
+
+@test "--info of a core: source, the core's time, no pause; thread stacks" {
+	local v=3.12 d=$BATS_FILE_TMPDIR pid core tid sp n=0 range s e
+	need_version $v
+	command -v gcore >/dev/null || skip "no gcore"
+	pid=$(cat "$d/pid-$v")
+	gcore -o "$BATS_TEST_TMPDIR/core" "$pid" >/dev/null 2>&1
+	core=$BATS_TEST_TMPDIR/core.$pid
+	pm-dump -q --core "$core" -o "$BATS_TEST_TMPDIR/core.pmd"
+	run -0 pm-dump --info "$BATS_TEST_TMPDIR/core.pmd"
+	assert_line "$(printf 'source\tcore')"
+	assert_line "$(printf 'pause_us\t0')"
+	assert_line "$(printf 'pid\t%s' "$pid")"
+	assert_line "$(printf 'time\t%s' "$(date -u -d "@$(stat -c %.9Y "$core")" +%Y-%m-%dT%H:%M:%S.%NZ)")"
+	# A core names no [stack]: the main thread's stack is not told
+	# apart; every other thread's is, by its glibc descriptor.
+	while read -r tid sp; do
+		[ "$tid" = "$(truth "$v" tid.main)" ] && continue
+		range=$(printf '%s\n' "$output" | awk -F'\t' -v t="stack:$tid" '
+		    NF == 6 && $6 == t { print $1, $2 }')
+		[ -n "$range" ] || fail "no stack:$tid"
+		read -r s e <<<"$range"
+		((sp >= s && sp < e)) || fail "stack:$tid is $s-$e, sp $sp"
+		n=$((n + 1))
+	done <"$d/sp-$v"
+	assert_equal "$n" 3
+}
