@@ -398,9 +398,10 @@ main(int argc, char **argv)
 		usage_why("--max-growth and --max-growth-bytes need --baseline");
 	if (baseline && verbose)
 		usage_why("-v cannot be used with --baseline");
-	if (by_line && (baseline || verbose || (flags & PM_CENSUS_DICT_OWNERS)))
-		usage_why("--by-line cannot be used with --baseline, -v or "
-		    "--dict-owners");
+	if (by_line && (baseline || memory || verbose ||
+	    (flags & PM_CENSUS_DICT_OWNERS)))
+		usage_why("--by-line cannot be used with --baseline, --memory, -v "
+		    "or --dict-owners");
 	if (memory && (baseline || by_count || (flags & PM_CENSUS_DICT_OWNERS)))
 		usage_why("--memory takes only -H, -q, -v, --csv and --json");
 	if (gate.ntypes && gate.max_count < 0 && gate.max_bytes < 0)

@@ -207,9 +207,11 @@ check_off() {
 	run -0 pm-objects --traceback -H "$s" < <(t sample.0 | cut -d' ' -f1)
 	assert_line --index 0 "ADDR	TYPE	SIZE	REPR	TRACEBACK"
 	run -2 --separate-stderr pm-types --by-line --dict-owners "$s"
-	assert_equal "${stderr_lines[0]}" "pm-types: --by-line cannot be used with --baseline, -v or --dict-owners"
+	assert_equal "${stderr_lines[0]}" "pm-types: --by-line cannot be used with --baseline, --memory, -v or --dict-owners"
 	run -2 --separate-stderr pm-types --by-line -v "$s"
-	assert_equal "${stderr_lines[0]}" "pm-types: --by-line cannot be used with --baseline, -v or --dict-owners"
+	assert_equal "${stderr_lines[0]}" "pm-types: --by-line cannot be used with --baseline, --memory, -v or --dict-owners"
+	run -2 --separate-stderr pm-types --by-line --memory "$s"
+	assert_equal "${stderr_lines[0]}" "pm-types: --by-line cannot be used with --baseline, --memory, -v or --dict-owners"
 }
 
 # tmcorrupt V EDIT...: the V snapshot with its trace table corrupted by
