@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "heap.h"
 #include "pm.h"
 #include "pylayout.h"
@@ -58,6 +59,7 @@ struct pm_heap {
 	 * 8-mod-16 address (static ones in a library's data) go in odd[].
 	 */
 	uint32_t *slots;
+	size_t nslots;
 	uint64_t *mapslot;	/* first slot of each mapping */
 	uint64_t *odd;		/* (address, index) pairs */
 	size_t nodd, capodd;
@@ -297,7 +299,9 @@ index_init(struct pm_heap *h)
 		n += (h->s->maps[i].end - h->s->maps[i].start + 15) >> 4;
 	}
 	h->mapslot[h->s->nmaps] = n;
-	h->slots = calloc(n ? n : 1, sizeof(*h->slots));
+	/* A quarter of the snapshot's size: on huge pages, zeroed. */
+	h->slots = pm_big_alloc((size_t)n * sizeof(*h->slots));
+	h->nslots = h->slots ? (size_t)n : 0;
 	return h->slots ? 0 : -1;
 }
 
@@ -1622,7 +1626,8 @@ push(struct pm_heap *h, uint32_t idx)
 {
 	if (h->nstack == h->capstack) {
 		size_t nc = h->capstack ? h->capstack * 2 : 4096;
-		uint32_t *ns = realloc(h->stack, nc * sizeof(*ns));
+		uint32_t *ns = pm_big_grow(h->stack, h->capstack * sizeof(*ns),
+		    nc * sizeof(*ns));
 		if (ns == NULL)
 			return -1;
 		h->stack = ns;
@@ -1679,7 +1684,8 @@ add(struct pm_heap *h, uint64_t a, int guessed)
 	}
 	if (h->nobjs == h->capobjs) {
 		size_t nc = h->capobjs ? h->capobjs * 2 : 65536;
-		struct pm_obj *no = realloc(h->objs, nc * sizeof(*no));
+		struct pm_obj *no = pm_big_grow(h->objs,
+		    h->capobjs * sizeof(*no), nc * sizeof(*no));
 		if (no == NULL) {
 			h->oom = 1;
 			return -1;
@@ -1992,7 +1998,7 @@ pm_heap_open(const struct pm_snap *s, pm_heap_progress_fn progress,
 	}
 	if (h->oom)
 		goto oom;
-	free(h->stack);
+	pm_big_free(h->stack, h->capstack * sizeof(*h->stack));
 	h->stack = NULL;
 	h->capstack = 0;
 	if (h->progress)
@@ -2021,11 +2027,11 @@ pm_heap_close(struct pm_heap *h)
 	}
 	free(h->types);
 	free(h->thash);
-	free(h->objs);
-	free(h->slots);
+	pm_big_free(h->objs, h->capobjs * sizeof(*h->objs));
+	pm_big_free(h->slots, h->nslots * sizeof(*h->slots));
 	free(h->mapslot);
 	free(h->odd);
-	free(h->stack);
+	pm_big_free(h->stack, h->capstack * sizeof(*h->stack));
 	free(h->roots);
 	free(h);
 }
