@@ -61,7 +61,7 @@ struct pm_heap {
 	uint32_t *slots;
 	size_t nslots;
 	uint64_t *mapslot;	/* first slot of each mapping */
-	uint64_t *odd;		/* (address, index) pairs */
+	uint64_t *odd;		/* hash table of (address, index + 1) pairs */
 	size_t nodd, capodd;
 
 	struct pm_type *types;
@@ -255,11 +255,27 @@ pm_heap_find(const struct pm_heap *h, uint64_t addr)
 		return (int64_t)*sl - 1;
 	if ((addr & 15) != 8)
 		return -1;
-	/* odd[] holds (address, index) pairs; there are a few hundred. */
-	for (size_t i = 0; i < h->nodd; i++)
-		if (h->odd[2 * i] == addr)
-			return (int64_t)h->odd[2 * i + 1];
-	return -1;
+	/* odd[]: open addressing on (address, index + 1) pairs. */
+	if (h->capodd == 0)
+		return -1;
+	for (size_t j = mix(addr) & (h->capodd - 1);; j = (j + 1) & (h->capodd - 1)) {
+		if (h->odd[2 * j + 1] == 0)
+			return -1;
+		if (h->odd[2 * j] == addr)
+			return (int64_t)h->odd[2 * j + 1] - 1;
+	}
+}
+
+/* Put (addr, i) in the odd[] hash table, which is never over half full. */
+static void
+odd_put(uint64_t *odd, size_t cap, uint64_t addr, uint64_t v)
+{
+	size_t j = mix(addr) & (cap - 1);
+
+	while (odd[2 * j + 1] != 0 && odd[2 * j] != addr)
+		j = (j + 1) & (cap - 1);
+	odd[2 * j] = addr;
+	odd[2 * j + 1] = v;
 }
 
 /* Remember that object i lives at addr. */
@@ -272,16 +288,20 @@ index_put(struct pm_heap *h, uint64_t addr, uint32_t i)
 		*sl = i + 1;
 		return 0;
 	}
-	if (h->nodd == h->capodd) {
-		size_t nc = h->capodd ? h->capodd * 2 : 64;
-		uint64_t *no = realloc(h->odd, nc * 2 * sizeof(*no));
+	/* Objects at 8 mod 16 (static ones in a library's data): hashed. */
+	if (2 * (h->nodd + 1) > h->capodd) {
+		size_t nc = h->capodd ? h->capodd * 2 : 256;
+		uint64_t *no = calloc(nc, 2 * sizeof(*no));
 		if (no == NULL)
 			return -1;
+		for (size_t j = 0; j < h->capodd; j++)
+			if (h->odd[2 * j + 1] != 0)
+				odd_put(no, nc, h->odd[2 * j], h->odd[2 * j + 1]);
+		free(h->odd);
 		h->odd = no;
 		h->capodd = nc;
 	}
-	h->odd[2 * h->nodd] = addr;
-	h->odd[2 * h->nodd + 1] = i;
+	odd_put(h->odd, h->capodd, addr, (uint64_t)i + 1);
 	h->nodd++;
 	return 0;
 }
@@ -1683,7 +1703,7 @@ add(struct pm_heap *h, uint64_t a, int guessed)
 		}
 	}
 	if (h->nobjs == h->capobjs) {
-		size_t nc = h->capobjs ? h->capobjs * 2 : 65536;
+		size_t nc = h->capobjs ? h->capobjs * 2 : 4096;
 		struct pm_obj *no = pm_big_grow(h->objs,
 		    h->capobjs * sizeof(*no), nc * sizeof(*no));
 		if (no == NULL) {
