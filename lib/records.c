@@ -222,6 +222,12 @@ pm_records_new(const char *name, unsigned flags, pm_records_fn fn, void *arg,
 	r->arg = arg;
 	r->line = 1;
 	csv_set_space_func(&r->csv, never_space);
+	/*
+	 * libcsv grows a field's buffer by blk_size bytes at a time (128 by
+	 * default), copying it each time: quadratic on a long line. 64 KiB
+	 * steps keep a 4 MiB line to 64 copies.
+	 */
+	csv_set_blk_size(&r->csv, 64 * 1024);
 	if (flags & PM_RECORDS_CSV) {
 		csv_set_delim(&r->csv, CSV_COMMA);
 		csv_set_quote(&r->csv, CSV_QUOTE);
