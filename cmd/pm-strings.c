@@ -68,7 +68,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-
 /*
  * Decode --find-hex into v (strlen(s) / 2 + 1 bytes): pairs of hex
  * digits, spaces and colons allowed. Returns the length, 0 when invalid.
