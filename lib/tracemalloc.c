@@ -198,12 +198,17 @@ pm_tm_open(struct pm_tm *tm, const struct pm_heap *h, struct pm_err *e)
 {
 	const struct pm_snap *s = pm_heap_snap(h);
 	const struct pm_layout *l = pm_heap_layout(h);
-	struct ctx c = { tm, s, l, e, 0, 0 };
+	struct ctx c;
 	uint64_t config, traces, domains = 0, mem;
 	int32_t tracing, nframe;
 
 	memset(tm, 0, sizeof(*tm));
 	tm->h = h;
+	memset(&c, 0, sizeof(c));
+	c.tm = tm;
+	c.s = s;
+	c.l = l;
+	c.e = e;
 	c.budget = s->data_bytes / 16;
 	if (l->minor >= 12) {
 		uint64_t rt = pm_snap_sym(s, "_PyRuntime");
