@@ -194,7 +194,8 @@ fuzz: $(BUILD_DIR)/fuzz/fuzz-snapshot $(BUILD_DIR)/fuzz/mkseed $(BIN_DIR)/pm-dum
 	    '$(CURDIR)/$(BUILD_DIR)/fuzz/fuzz-snapshot' \
 	    '$(CURDIR)/$(BUILD_DIR)/fuzz/mkseed' $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
-FUZZ_SRC = tests/fuzz/fuzz-snapshot.c tests/fuzz/fuzz-graph.c
+FUZZ_SRC = tests/fuzz/fuzz-snapshot.c tests/fuzz/fuzz-graph.c \
+    tests/fuzz/fuzz-more.c
 $(BUILD_DIR)/fuzz/fuzz-snapshot: $(FUZZ_SRC) tests/fuzz/fuzz.h $(LIB_SRC) \
     $(wildcard lib/*.h)
 	@mkdir -p $(@D)

@@ -1,13 +1,15 @@
 /*
  * fuzz-graph.c - the pm-refs part of the fuzz target: the reference
  * graph, dominators and retained sizes, and the shortest paths of the
- * first objects, rendered as pm-refs --path prints them.
+ * first objects, rendered as pm-refs --path prints them; the first
+ * objects grouped by referrer (--by-referrer).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "byref.h"
 #include "graph.h"
 #include "heap.h"
 #include "path.h"
@@ -36,6 +38,18 @@ fuzz_graph(const struct pm_heap *h)
 	} else {
 		pm_retain_top(&rt, 8, top);
 		pm_retain_release(&rt);
+	}
+	{
+		/* pm-refs --by-referrer over the first objects. */
+		struct pm_byref br;
+		uint32_t objs[64];
+		size_t k = 0;
+		for (; k < n && k < 64; k++)
+			objs[k] = (uint32_t)k;
+		if (pm_byref_build(&br, &g, objs, k, &e) < 0)
+			check_err(&e, "pm_byref_build");
+		else
+			pm_byref_release(&br);
 	}
 	pm_buf_init(&b);
 	if (pm_paths_init(&paths, &g, &e) < 0) {

@@ -207,8 +207,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_err(&e, "pm_heap_open");
 	else {
 		walk_heap(h);
-		if (readers)
+		if (readers) {
 			run_readers(h);
+			fuzz_more(&s, h);
+		}
 	}
 	pm_heap_close(h);
 	pm_snap_close(&s);
