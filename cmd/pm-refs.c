@@ -98,8 +98,6 @@ progress(void *arg, const char *phase, uint64_t done, uint64_t total)
 	    (unsigned long long)done, (unsigned long long)total);
 }
 
-
-
 static void
 out_buf(struct pm_out *out, const struct pm_buf *b)
 {

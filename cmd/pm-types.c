@@ -107,7 +107,6 @@ parse_limit(const char *s, const char *name, int sizes)
 	return v << shift;
 }
 
-
 /*
  * One census record; with verbose, the shares of the totals, the
  * cumulated share of bytes cum and the largest object between BYTES and
