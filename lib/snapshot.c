@@ -1196,8 +1196,13 @@ pm_snap_close(struct pm_snap *s)
 const struct pm_map *
 pm_snap_map(const struct pm_snap *s, uint64_t addr)
 {
-	size_t lo = 0, hi = s->nmaps;
+	/* The hint is only ever an index: any value a race leaves is safe. */
+	atomic_size_t *hint = (atomic_size_t *)&s->hint_;
+	size_t lo = 0, hi = s->nmaps,
+	    k = atomic_load_explicit(hint, memory_order_relaxed);
 
+	if (k < hi && addr - s->maps[k].start < s->maps[k].end - s->maps[k].start)
+		return &s->maps[k];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct pm_map *m = &s->maps[mid];
@@ -1205,8 +1210,10 @@ pm_snap_map(const struct pm_snap *s, uint64_t addr)
 			hi = mid;
 		else if (addr >= m->end)
 			lo = mid + 1;
-		else
+		else {
+			atomic_store_explicit(hint, mid, memory_order_relaxed);
 			return m;
+		}
 	}
 	return NULL;
 }

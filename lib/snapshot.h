@@ -11,6 +11,7 @@
 #ifndef PM_SNAPSHOT_H
 #define PM_SNAPSHOT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,7 @@ struct pm_snap {
 	size_t mmlen_;
 	void **bufs_;		/* heap buffers owned by the snapshot */
 	size_t nbufs_;
+	atomic_size_t hint_;	/* the mapping pm_snap_map found last */
 };
 
 /* Options of pm_snap_write. */
@@ -119,7 +121,10 @@ int pm_snap_memopen(struct pm_snap *s, const void *buf, size_t len,
 /* Release everything pm_snap_open gave s. */
 void pm_snap_close(struct pm_snap *s);
 
-/* The mapping holding addr, or NULL. */
+/*
+ * The mapping holding addr, or NULL. The mapping found last is tried
+ * first, so a run of lookups in one mapping costs no search.
+ */
 const struct pm_map *pm_snap_map(const struct pm_snap *s, uint64_t addr);
 
 /*
