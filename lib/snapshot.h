@@ -18,7 +18,7 @@
 struct pm_err;
 
 #define PM_SNAP_FORMAT 1	/* format version written and understood */
-#define PM_SNAP_LEVEL 3		/* zstd level pm_snap_write uses by default */
+#define PM_SNAP_LEVEL 1		/* zstd level pm_snap_write uses by default */
 
 /* Bits of pm_map.prot */
 enum pm_prot_flags {
