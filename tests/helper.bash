@@ -128,6 +128,23 @@ pm_truth() {
 	fail "no '$key' in truth file $file"
 }
 
+# The conventions of the suites that dump one target per version in
+# setup_file: $BATS_FILE_TMPDIR/V.pmd is the snapshot of version V and
+# $BATS_FILE_TMPDIR/truth-V what its target wrote about itself.
+
+# need_version V: skip the test when V is not installed (fail under CI).
+need_version() {
+	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
+		pm_ci && fail "python $1 is not installed"
+		skip "python $1 is not installed"
+	fi
+}
+
+# truth V KEY: the value of KEY in the truth file of version V.
+truth() {
+	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
+}
+
 # Inside bats: the version check, the assertion libraries and PATH.
 if declare -F bats_load_library >/dev/null; then
 	bats_require_minimum_version 1.5.0

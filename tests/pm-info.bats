@@ -34,17 +34,6 @@ teardown_file() {
 	pm_stop_target
 }
 
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 # key V KEY: the VALUE of the first KEY record of --info.
 key() {
 	awk -F'\t' -v k="$2" 'NF == 2 && $1 == k { print $2; exit }' \

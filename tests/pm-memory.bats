@@ -41,17 +41,6 @@ teardown_file() {
 	pm_stop_target
 }
 
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 # row V NAME: BYTES of the --memory -v row NAME.
 row() {
 	awk -F'\t' -v k="$2" '$3 == k { print $1; f = 1 } END { exit !f }' \

@@ -57,11 +57,6 @@ newest() {
 	echo "$n"
 }
 
-# truth V KEY: the value of KEY in the truth file of version V.
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 # check_new V: --new-since lists every Batch the round added, at its id(),
 # and nothing else of that type; the round's instance dicts (before 3.11)
 # are listed unless the earlier snapshot had a dict at that very address

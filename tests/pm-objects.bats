@@ -25,18 +25,6 @@ teardown_file() {
 	pm_stop_target
 }
 
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
-# truth V KEY: the value of KEY in the truth file of version V.
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 # records V PREFIX: the truth records whose keys are PREFIX.N, in order.
 records() {
 	sed -n "s/^$2\\.[0-9]* //p" "$BATS_FILE_TMPDIR/truth-$1"

@@ -32,13 +32,6 @@ teardown_file() {
 	pm_stop_target
 }
 
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
 # t KEY: the truth of the current version $V (read once per test).
 declare -gA TRUTH
 TRUTH_V=

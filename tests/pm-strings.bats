@@ -25,17 +25,6 @@ teardown_file() {
 	pm_stop_target
 }
 
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 records() {
 	sed -n "s/^$2\\.[0-9a-z]* //p" "$BATS_FILE_TMPDIR/truth-$1"
 }

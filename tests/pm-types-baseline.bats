@@ -49,10 +49,6 @@ newest() {
 	echo "$n"
 }
 
-truth() {
-	pm_truth "$2" "$BATS_FILE_TMPDIR/truth-$1"
-}
-
 # leak_row V SEP: the expected record of __main__.Leak for version V.
 leak_row() {
 	local sep=${2:-$'\t'}

@@ -29,13 +29,6 @@ teardown_file() {
 }
 
 # need_version V: skip (or fail under CI) when python V is not installed.
-need_version() {
-	if [ ! -f "$BATS_FILE_TMPDIR/$1.pmd" ]; then
-		pm_ci && fail "python $1 is not installed"
-		skip "python $1 is not installed"
-	fi
-}
-
 truth() {
 	awk -v k="$2" '$1 == k { print $2 }' "$BATS_FILE_TMPDIR/truth-$1"
 }
