@@ -1747,8 +1747,10 @@ walk_cb(void *arg, const struct pm_edge *e)
 	if (i >= 0 && e->kind == PM_EDGE_DICT) {
 		struct pm_obj *o = &w->h->objs[i];
 		const struct pm_type *dt = &w->h->types[o->type];
-		if (dt->kind == PM_KIND_DICT && o->owner == 0)
-			o->owner = w->h->objs[w->from].type + 1;
+		uint32_t t = w->h->objs[w->from].type;
+		if (dt->kind == PM_KIND_DICT && o->owner == 0 &&
+		    t < PM_OBJ_OWNER_MAX)
+			o->owner = t + 1;
 	}
 	return w->h->oom;
 }

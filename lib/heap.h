@@ -55,14 +55,16 @@ enum pm_obj_flags {
 	PM_OBJ_CONSERVATIVE = 1 << 1,	/* reached only through guessed words */
 };
 
+/* 24 bytes: the heap holds one for every object. */
 struct pm_obj {
 	uint64_t addr;
 	uint64_t size;		/* sys.getsizeof */
 	uint32_t type;		/* index into the type table */
-	uint32_t owner;		/* instance dicts: owner's type index + 1; else 0 */
-	uint32_t flags;		/* enum pm_obj_flags */
-	uint32_t pad_;
+	/* instance dicts: owner's type index + 1 (below PM_OBJ_OWNER_MAX); else 0 */
+	uint32_t owner : 28;
+	uint32_t flags : 4;	/* enum pm_obj_flags */
 };
+#define PM_OBJ_OWNER_MAX ((1u << 28) - 1)
 
 struct pm_type {
 	uint64_t addr;
