@@ -1219,7 +1219,7 @@ pm_snap_map(const struct pm_snap *s, uint64_t addr)
 }
 
 const void *
-pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len)
+pm_snap_ptr_(const struct pm_snap *s, uint64_t addr, size_t len)
 {
 	const struct pm_map *m = pm_snap_map(s, addr);
 
@@ -1230,23 +1230,6 @@ pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len)
 	if (m->bridge_ && addr >= m->bridge_lo_ && len <= m->bridge_hi_ - addr)
 		return m->bridge_ + (addr - m->bridge_lo_);
 	return NULL;
-}
-
-int
-pm_snap_read(const struct pm_snap *s, uint64_t addr, void *buf, size_t len)
-{
-	const void *p = pm_snap_ptr(s, addr, len);
-
-	if (p == NULL)
-		return -1;
-	memcpy(buf, p, len);
-	return 0;
-}
-
-int
-pm_snap_u64(const struct pm_snap *s, uint64_t addr, uint64_t *v)
-{
-	return pm_snap_read(s, addr, v, sizeof(*v));
 }
 
 uint64_t

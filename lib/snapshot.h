@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct pm_err;
 
@@ -127,18 +128,47 @@ void pm_snap_close(struct pm_snap *s);
  */
 const struct pm_map *pm_snap_map(const struct pm_snap *s, uint64_t addr);
 
+/* pm_snap_ptr for addresses outside the mapping found last. */
+const void *pm_snap_ptr_(const struct pm_snap *s, uint64_t addr, size_t len);
+
 /*
  * A pointer to len bytes of target memory at addr, or NULL unless all of
- * them lie inside one captured mapping.
+ * them lie inside one captured mapping. Inline for the common case, a
+ * read inside the mapping found last, which the object walk makes tens
+ * of millions of times.
  */
-const void *pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len);
+static inline const void *
+pm_snap_ptr(const struct pm_snap *s, uint64_t addr, size_t len)
+{
+	size_t k = atomic_load_explicit((atomic_size_t *)&s->hint_,
+	    memory_order_relaxed);
+
+	if (k < s->nmaps) {
+		const struct pm_map *m = &s->maps[k];
+		if (addr - m->start < m->end - m->start && len <= m->end - addr)
+			return m->data + (addr - m->start);
+	}
+	return pm_snap_ptr_(s, addr, len);
+}
 
 /* Copy len bytes at addr into buf: 0, or -1 when not captured. */
-int pm_snap_read(const struct pm_snap *s, uint64_t addr, void *buf,
-    size_t len);
+static inline int
+pm_snap_read(const struct pm_snap *s, uint64_t addr, void *buf, size_t len)
+{
+	const void *p = pm_snap_ptr(s, addr, len);
+
+	if (p == NULL)
+		return -1;
+	memcpy(buf, p, len);
+	return 0;
+}
 
 /* Read one 64-bit word at addr: 0, or -1 when not captured. */
-int pm_snap_u64(const struct pm_snap *s, uint64_t addr, uint64_t *v);
+static inline int
+pm_snap_u64(const struct pm_snap *s, uint64_t addr, uint64_t *v)
+{
+	return pm_snap_read(s, addr, v, sizeof(*v));
+}
 
 /* Address of a recorded symbol, or 0 when the snapshot lacks it. */
 uint64_t pm_snap_sym(const struct pm_snap *s, const char *name);
