@@ -802,6 +802,12 @@ finish(struct reader *r, struct pm_snap *s)
  */
 #define MAX_ZSTD_RATIO 32768
 #define MAX_ZTHREADS 16
+/*
+ * pm-dump writes one frame per 32 MiB, so a million frames is 32 TiB;
+ * more (tiny frames in a hostile file) are left to the streaming reader
+ * rather than listed at 48 bytes each.
+ */
+#define MAX_ZFRAMES (1u << 20)
 
 struct zframe {
 	const unsigned char *src;
@@ -890,7 +896,7 @@ zparallel(struct reader *r, struct pm_snap *s, const unsigned char *b,
 			goto out;
 		if (nf == cap) {
 			struct zframe *nfp;
-			if (nf >= MAX_COUNT)
+			if (nf >= MAX_ZFRAMES)
 				goto out;
 			cap = cap ? 2 * cap : 64;
 			if ((nfp = realloc(f, cap * sizeof(*f))) == NULL) {
