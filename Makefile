@@ -173,10 +173,13 @@ demo: all
 
 # A benchmark, not a test: a target of BENCH_MB megabytes of objects,
 # pm-dump and every analysis program against zstd on the same bytes.
+# Several sizes (BENCH_MB="256 512 1024 2048") add a table of growth;
+# BENCH_PROGS="pm-types|pm-refs --top 10" picks the analyses run.
 BENCH_MB ?= 1024
+BENCH_PROGS ?=
 bench: all units
 	PM_BIN='$(CURDIR)/$(BIN_DIR)' PM_UNIT='$(CURDIR)/$(BUILD_DIR)/unit' \
-	    bash tests/bench/bench.sh $(BENCH_MB)
+	    BENCH_PROGS='$(BENCH_PROGS)' bash tests/bench/bench.sh $(BENCH_MB)
 
 # Fuzz the snapshot reader and the object model (tests/fuzz/) with clang's
 # libFuzzer under ASan and UBSan, for FUZZ_SECONDS on FUZZ_JOBS processes;
