@@ -1415,9 +1415,13 @@ int
 pm_heap_referents(const struct pm_heap *h, size_t i, pm_edge_fn fn, void *arg)
 {
 	const struct pm_layout *l = h->l;
-	const struct pm_obj *o = &h->objs[i];
-	const struct pm_type *ty = &h->types[o->type];
-	uint64_t a = o->addr, n, x;
+	/*
+	 * Copies: during enumeration the callback adds objects and types,
+	 * which may move h->objs and h->types under a pointer into them.
+	 */
+	const struct pm_type tyc = h->types[h->objs[i].type];
+	const struct pm_type *ty = &tyc;
+	uint64_t a = h->objs[i].addr, n, x;
 	uint64_t covered = 16;	/* bytes of the object visited precisely */
 	int r;
 
